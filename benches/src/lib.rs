@@ -1,0 +1,1 @@
+//! Benchmarks of sansws: see `benches/` and `BENCHMARKS.md`.

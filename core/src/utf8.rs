@@ -1,0 +1,1 @@
+//! Streaming UTF-8 validation across fragments (placeholder until implemented).
