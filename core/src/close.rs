@@ -200,7 +200,7 @@ mod tests {
     fn wire_rules_follow_rfc_6455_section_7_4() {
         for code in 0..=u16::MAX {
             let allowed = CloseCode(code).is_allowed_on_wire();
-            let expected = matches!(code, 1000 | 1001 | 1002 | 1003)
+            let expected = matches!(code, 1000..=1003)
                 || (1007..=1014).contains(&code)
                 || (3000..=4999).contains(&code);
             assert_eq!(allowed, expected, "code {code}");

@@ -1,0 +1,397 @@
+//! The buffered API (feature `alloc`): owned read buffer, whole messages as [`Bytes`], and an
+//! output queue of chunks for vectored writes. Built on the same engine as the no-alloc API.
+
+use alloc::collections::VecDeque;
+
+use bytes::{Buf, Bytes, BytesMut};
+
+use crate::close::CloseCode;
+use crate::conn::connection::Connection;
+use crate::conn::error::{CloseCause, SendError};
+use crate::conn::event::MessageKind;
+use crate::conn::recv::{RawEvent, Step};
+use crate::conn::send::{fragments, frame_len};
+use crate::error::ProtocolError;
+use crate::frame::{apply_mask, FrameHeader, MAX_HEADER_LEN};
+use crate::time::Instant;
+
+/// Unmasked payloads at least this long are queued as their own chunk instead of being
+/// copied next to their header: a vectored write sends them without a copy.
+const COPY_THRESHOLD: usize = 1024;
+/// The smallest spare room offered to a read.
+const MIN_READ: usize = 4096;
+/// Room for every control frame the engine may queue at once (pong, ping, close).
+const CONTROL_ROOM: usize = 3 * (MAX_HEADER_LEN + 125);
+
+/// A complete message.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Message {
+    /// A text message; the bytes are valid UTF-8 (see [`Message::as_text`]).
+    Text(Bytes),
+    /// A binary message.
+    Binary(Bytes),
+}
+
+impl Message {
+    /// A text message from a string.
+    pub fn text(text: impl Into<alloc::string::String>) -> Self {
+        Message::Text(Bytes::from(text.into()))
+    }
+
+    /// A binary message.
+    pub fn binary(data: impl Into<Bytes>) -> Self {
+        Message::Binary(data.into())
+    }
+
+    /// The kind.
+    pub fn kind(&self) -> MessageKind {
+        match self {
+            Message::Text(_) => MessageKind::Text,
+            Message::Binary(_) => MessageKind::Binary,
+        }
+    }
+
+    /// The payload.
+    pub fn payload(&self) -> &Bytes {
+        match self {
+            Message::Text(bytes) | Message::Binary(bytes) => bytes,
+        }
+    }
+
+    /// The payload, taken out.
+    pub fn into_payload(self) -> Bytes {
+        match self {
+            Message::Text(bytes) | Message::Binary(bytes) => bytes,
+        }
+    }
+
+    /// The text of a text message (validated on receipt, so `None` only for binary).
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Message::Text(bytes) => core::str::from_utf8(bytes).ok(),
+            Message::Binary(_) => None,
+        }
+    }
+}
+
+/// An event of the buffered API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Incoming {
+    /// A complete message.
+    Message(Message),
+    /// A ping (answered automatically unless `Config::auto_pong` is off).
+    Ping(Bytes),
+    /// A pong.
+    Pong(Bytes),
+    /// The peer's close frame; our answer, if one is due, is queued.
+    Close {
+        /// The code, or `None` when the frame had none (1005).
+        code: Option<CloseCode>,
+        /// The UTF-8 reason (validated).
+        reason: Bytes,
+    },
+    /// The connection is closed, and why. Reported once, last. Shut the transport down
+    /// once [`WebSocket::queued_len`] is 0.
+    Closed(CloseCause),
+}
+
+/// A WebSocket connection with its own buffers: feed it bytes, take whole messages out, queue
+/// messages and drain the output as chunks.
+///
+/// ```
+/// use sansws::conn::{Incoming, Message, WebSocket};
+/// use sansws::{Config, Connection, Instant};
+///
+/// let now = Instant::ZERO;
+/// let mut conn = Connection::server(Config::default(), now);
+/// conn.upgraded(now); // after the handshake
+/// let mut ws = WebSocket::new(conn);
+///
+/// // A masked text frame "Hi" from a client (RFC 6455 §5.7 style).
+/// ws.handle_read(now, &[0x81, 0x82, 1, 2, 3, 4, b'H' ^ 1, b'i' ^ 2]);
+/// let Some(Incoming::Message(message)) = ws.poll_event()? else { panic!() };
+/// assert_eq!(message.as_text(), Some("Hi"));
+///
+/// ws.send(message)?; // echo: the payload is queued without a copy
+/// let wire: Vec<u8> = ws.transmit_chunks().flatten().copied().collect();
+/// assert_eq!(wire, [0x81, 0x02, b'H', b'i']);
+/// ws.advance_transmit(wire.len());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct WebSocket {
+    conn: Connection,
+    /// Received bytes the engine has not consumed.
+    rx: BytesMut,
+    /// At least this many more bytes are needed for progress.
+    read_hint: usize,
+    /// A fragmented message being reassembled.
+    partial: BytesMut,
+    /// Output chunks in order; `staging` (small frames) goes after them.
+    queue: VecDeque<Bytes>,
+    staging: BytesMut,
+    queued: usize,
+    closed_reported: bool,
+}
+
+impl WebSocket {
+    /// Wraps a connection (usually just [upgraded](Connection::upgraded)).
+    pub fn new(conn: Connection) -> Self {
+        WebSocket {
+            conn,
+            rx: BytesMut::new(),
+            read_hint: MIN_READ,
+            partial: BytesMut::new(),
+            queue: VecDeque::new(),
+            staging: BytesMut::new(),
+            queued: 0,
+            closed_reported: false,
+        }
+    }
+
+    /// The protocol state machine underneath.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The read buffer, with room for the next read reserved: read straight into its spare
+    /// capacity (e.g. tokio's `read_buf`), then call [`WebSocket::handle_received`].
+    pub fn read_buffer(&mut self) -> &mut BytesMut {
+        self.rx.reserve(self.read_hint.max(MIN_READ));
+        &mut self.rx
+    }
+
+    /// Bytes were appended to [`WebSocket::read_buffer`] at `now`.
+    pub fn handle_received(&mut self, now: Instant) {
+        self.conn.note_activity(now);
+    }
+
+    /// Copies received bytes in (for adapters that read into a buffer of their own).
+    pub fn handle_read(&mut self, now: Instant, data: &[u8]) {
+        self.rx.extend_from_slice(data);
+        self.handle_received(now);
+    }
+
+    /// The transport reached end of file.
+    pub fn handle_eof(&mut self) {
+        self.conn.handle_eof();
+    }
+
+    /// Runs the timers due at `now` (keepalive ping, pong, close and handshake timeouts).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.conn.handle_timeout(now);
+        self.flush_control();
+    }
+
+    /// The next deadline for [`WebSocket::handle_timeout`].
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.conn.poll_timeout()
+    }
+
+    /// The next event from the bytes received so far, or `None` until more arrive.
+    ///
+    /// A protocol error is returned once (the close frame naming it is queued); the
+    /// [`Incoming::Closed`] event follows.
+    pub fn poll_event(&mut self) -> Result<Option<Incoming>, ProtocolError> {
+        loop {
+            let step = self.conn.read_step(&mut self.rx, true);
+            self.flush_control();
+            let (consumed, event) = match step? {
+                Step::Need { consumed, needed } => {
+                    self.rx.advance(consumed);
+                    self.read_hint = needed;
+                    return Ok(self.take_closed());
+                }
+                Step::Event { consumed, event } => (consumed, event),
+            };
+            let frame = self.rx.split_to(consumed).freeze();
+            let incoming = match event {
+                RawEvent::Message {
+                    kind,
+                    payload,
+                    first,
+                    last,
+                } => {
+                    let Some(data) = self.reassemble(frame.slice(payload), first, last) else {
+                        continue;
+                    };
+                    Incoming::Message(match kind {
+                        MessageKind::Text => Message::Text(data),
+                        MessageKind::Binary => Message::Binary(data),
+                    })
+                }
+                RawEvent::Ping(range) => Incoming::Ping(frame.slice(range)),
+                RawEvent::Pong(range) => Incoming::Pong(frame.slice(range)),
+                RawEvent::Close { code, reason } => Incoming::Close {
+                    code,
+                    reason: frame.slice(reason),
+                },
+            };
+            return Ok(Some(incoming));
+        }
+    }
+
+    /// A single-frame message is handed out as is; fragments are copied together.
+    fn reassemble(&mut self, piece: Bytes, first: bool, last: bool) -> Option<Bytes> {
+        if first && last {
+            return Some(piece);
+        }
+        self.partial.extend_from_slice(&piece);
+        last.then(|| self.partial.split().freeze())
+    }
+
+    fn take_closed(&mut self) -> Option<Incoming> {
+        let cause = self.conn.close_cause()?;
+        if self.closed_reported {
+            return None;
+        }
+        self.closed_reported = true;
+        Some(Incoming::Closed(cause))
+    }
+
+    /// Queues a whole message (split into frames of at most `Config::max_send_frame_len`).
+    /// A server's large payloads are queued without a copy.
+    pub fn send(&mut self, message: Message) -> Result<(), SendError> {
+        let kind = message.kind();
+        self.queue_message(kind, message.into_payload(), true)
+    }
+
+    /// Queues a text message.
+    pub fn send_text(&mut self, text: &str) -> Result<(), SendError> {
+        self.queue_message(
+            MessageKind::Text,
+            Bytes::copy_from_slice(text.as_bytes()),
+            true,
+        )
+    }
+
+    /// Queues a binary message.
+    pub fn send_binary(&mut self, data: impl Into<Bytes>) -> Result<(), SendError> {
+        self.queue_message(MessageKind::Binary, data.into(), true)
+    }
+
+    /// Queues one fragment of a streamed message (see [`Connection::send_fragment`]).
+    pub fn send_fragment(
+        &mut self,
+        kind: MessageKind,
+        data: impl Into<Bytes>,
+        last: bool,
+    ) -> Result<(), SendError> {
+        self.queue_message(kind, data.into(), last)
+    }
+
+    /// Queues a ping with up to 125 bytes of payload.
+    pub fn ping(&mut self, payload: &[u8]) -> Result<(), SendError> {
+        let mut frame = [0; MAX_HEADER_LEN + 125];
+        let n = self.conn.ping(payload, &mut frame)?;
+        self.push_small(&frame[..n])
+    }
+
+    /// Queues an unsolicited pong with up to 125 bytes of payload.
+    pub fn pong(&mut self, payload: &[u8]) -> Result<(), SendError> {
+        let mut frame = [0; MAX_HEADER_LEN + 125];
+        let n = self.conn.pong(payload, &mut frame)?;
+        self.push_small(&frame[..n])
+    }
+
+    /// Starts the closing handshake at `now` with `code` and `reason` (≤ 123 bytes).
+    pub fn close(&mut self, now: Instant, code: CloseCode, reason: &str) -> Result<(), SendError> {
+        self.conn.close(now, code, reason)?;
+        self.flush_control();
+        Ok(())
+    }
+
+    /// The output in order, as chunks suited to a vectored write.
+    pub fn transmit_chunks(&self) -> impl Iterator<Item = &[u8]> {
+        self.queue
+            .iter()
+            .map(|chunk| &chunk[..])
+            .chain(Some(&self.staging[..]).filter(|s| !s.is_empty()))
+    }
+
+    /// Marks `n` bytes of output as written.
+    pub fn advance_transmit(&mut self, mut n: usize) {
+        self.queued -= n.min(self.queued);
+        while n > 0 {
+            let Some(front) = self.queue.front_mut() else {
+                self.staging.advance(n.min(self.staging.len()));
+                return;
+            };
+            let step = n.min(front.len());
+            front.advance(step);
+            n -= step;
+            if front.is_empty() {
+                self.queue.pop_front();
+            }
+        }
+    }
+
+    /// Bytes queued for output: apply backpressure on it.
+    pub fn queued_len(&self) -> usize {
+        self.queued
+    }
+
+    fn check_room(&self, len: usize) -> Result<(), SendError> {
+        if self.queued > 0 && self.queued + len > self.conn.config.max_send_queue {
+            return Err(SendError::QueueFull);
+        }
+        Ok(())
+    }
+
+    fn queue_message(
+        &mut self,
+        kind: MessageKind,
+        data: Bytes,
+        last: bool,
+    ) -> Result<(), SendError> {
+        let opcode = self.conn.begin_message(kind)?;
+        let masked = self.conn.role.masks_outgoing();
+        let max = self.conn.config.max_send_frame_len;
+        let total = fragments(opcode, data.len(), max, last)
+            .map(|(range, _, _)| frame_len(range.len(), masked))
+            .sum();
+        self.check_room(total)?;
+        for (range, opcode, fin) in fragments(opcode, data.len(), max, last) {
+            let header = self.conn.frame_header(opcode, fin, range.len());
+            self.push_frame(&header, data.slice(range));
+        }
+        self.conn.end_message(kind, last);
+        self.queued += total;
+        Ok(())
+    }
+
+    fn push_frame(&mut self, header: &FrameHeader, payload: Bytes) {
+        let mut head = [0; MAX_HEADER_LEN];
+        let head_len = header.encode(&mut head).unwrap_or(0);
+        self.staging.extend_from_slice(&head[..head_len]);
+        match header.mask {
+            Some(key) => {
+                let start = self.staging.len();
+                self.staging.extend_from_slice(&payload);
+                apply_mask(&mut self.staging[start..], key, 0);
+            }
+            None if payload.len() < COPY_THRESHOLD => self.staging.extend_from_slice(&payload),
+            None => {
+                let staged = self.staging.split().freeze();
+                self.queue.push_back(staged);
+                self.queue.push_back(payload);
+            }
+        }
+    }
+
+    fn push_small(&mut self, frame: &[u8]) -> Result<(), SendError> {
+        self.staging.extend_from_slice(frame);
+        self.queued += frame.len();
+        Ok(())
+    }
+
+    /// Moves the control frames the engine queued (pongs, pings, close) into the output.
+    fn flush_control(&mut self) {
+        if self.conn.wants_transmit() {
+            let mut frames = [0; CONTROL_ROOM];
+            let n = self.conn.poll_transmit(&mut frames).unwrap_or(0);
+            self.staging.extend_from_slice(&frames[..n]);
+            self.queued += n;
+        }
+    }
+}

@@ -1,0 +1,326 @@
+//! Receiving: bytes → frames → events, with fragmentation, UTF-8 and size rules.
+//!
+//! One engine serves both APIs. It works on the caller's buffer, which must start with the
+//! bytes the previous call did not consume. In streaming mode (the no-alloc API) data payload
+//! is released piece by piece as it arrives; in whole-frame mode (the buffered API) it is
+//! unmasked and validated as it arrives but released only when the frame is complete, so a
+//! single-frame message becomes one contiguous slice. Either way UTF-8 fails fast.
+
+use core::ops::Range;
+
+use crate::close::{CloseCode, CloseFrame};
+use crate::conn::connection::{Connection, State};
+use crate::conn::control::Payload;
+use crate::conn::event::{Event, MessageKind};
+use crate::conn::timer::Timer;
+use crate::error::ProtocolError;
+use crate::frame::{apply_mask, FrameHeader, FrameRules, OpCode};
+use crate::status::Status;
+use crate::time::Instant;
+use crate::utf8::Utf8Validator;
+
+/// Receive state between calls.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Receiver {
+    /// The data frame whose payload is being read.
+    frame: Option<InFrame>,
+    /// The message being received, from its first frame until its last.
+    message: Option<InMessage>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct InFrame {
+    fin: bool,
+    mask: Option<[u8; 4]>,
+    /// Payload bytes not yet released to the caller.
+    remaining: u64,
+    /// Of those, how many are already unmasked and validated at the start of the buffer.
+    held: usize,
+    /// Payload bytes unmasked so far: the mask phase.
+    offset: u64,
+}
+
+#[derive(Debug, Clone)]
+struct InMessage {
+    kind: MessageKind,
+    /// Payload bytes of all frames announced so far.
+    len: u64,
+    /// Whether the next released piece is the first.
+    first: bool,
+    utf8: Utf8Validator,
+}
+
+/// An event located by ranges into the caller's buffer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RawEvent {
+    Message {
+        kind: MessageKind,
+        payload: Range<usize>,
+        first: bool,
+        last: bool,
+    },
+    Ping(Range<usize>),
+    Pong(Range<usize>),
+    Close {
+        code: Option<CloseCode>,
+        reason: Range<usize>,
+    },
+}
+
+/// One step of the receive engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// `consumed` bytes are done with and `event` happened within them.
+    Event { consumed: usize, event: RawEvent },
+    /// `consumed` bytes are done with (maybe 0); at least `needed` more are required.
+    Need { consumed: usize, needed: usize },
+}
+
+/// What [`Connection::handle_read`] did with the caller's bytes.
+#[derive(Debug)]
+pub struct Read<'a> {
+    /// How many bytes from the start of the buffer are done with; the next call must start
+    /// with the byte after them.
+    pub consumed: usize,
+    /// The event those bytes completed, borrowing the buffer, if any. `None` means more input
+    /// is needed.
+    pub event: Option<Event<'a>>,
+}
+
+impl Connection {
+    /// Feeds received bytes at `now`. `buf` holds the bytes not consumed by the previous call
+    /// followed by new ones; payloads are unmasked in place.
+    ///
+    /// Returns how much was consumed and at most one event. Call again with the rest of the
+    /// buffer while events come; then drain [`Connection::poll_transmit`] (a pong or a close
+    /// answer may be queued). A protocol error is returned once; the close frame naming it is
+    /// then queued and the connection is closed. After closing, bytes are discarded.
+    ///
+    /// The buffer must be able to hold a whole control frame (131 bytes); data payloads are
+    /// handed out in pieces of whatever size arrives.
+    pub fn handle_read<'a>(
+        &mut self,
+        now: Instant,
+        buf: &'a mut [u8],
+    ) -> Result<Read<'a>, ProtocolError> {
+        if !buf.is_empty() {
+            self.note_activity(now);
+        }
+        let step = self.read_step(buf, false)?;
+        Ok(match step {
+            Step::Need { consumed, .. } => Read {
+                consumed,
+                event: None,
+            },
+            Step::Event { consumed, event } => Read {
+                consumed,
+                event: Some(borrow_event(event, &mut buf[..consumed])),
+            },
+        })
+    }
+
+    /// The receive engine: at most one event from the start of `buf`.
+    pub(crate) fn read_step(
+        &mut self,
+        buf: &mut [u8],
+        whole_frames: bool,
+    ) -> Result<Step, ProtocolError> {
+        match self.state {
+            State::Open | State::CloseSent => {}
+            State::Closed(_) => {
+                return Ok(Step::Need {
+                    consumed: buf.len(),
+                    needed: 1,
+                })
+            }
+            State::Upgrading => {
+                return Ok(Step::Need {
+                    consumed: 0,
+                    needed: 1,
+                })
+            }
+        }
+        self.read_frame(buf, whole_frames)
+            .map_err(|err| self.fail(err))
+    }
+
+    fn read_frame(&mut self, buf: &mut [u8], whole_frames: bool) -> Result<Step, ProtocolError> {
+        let mut consumed = 0;
+        if self.rx.frame.is_none() {
+            let rules = FrameRules {
+                role: self.role,
+                allowed_rsv: 0,
+                max_payload_len: self.config.max_frame_len,
+            };
+            let (header, header_len) = match FrameHeader::decode(buf, &rules)? {
+                Status::Complete(decoded) => decoded,
+                Status::Incomplete { needed } => return Ok(Step::Need { consumed, needed }),
+            };
+            if header.opcode.is_control() {
+                return self.read_control(buf, header, header_len);
+            }
+            self.start_data_frame(&header)?;
+            consumed = header_len;
+        }
+        self.read_payload(buf, consumed, whole_frames)
+    }
+
+    /// Checks a data frame header against the message in progress and starts reading it.
+    fn start_data_frame(&mut self, header: &FrameHeader) -> Result<(), ProtocolError> {
+        let message = match (header.opcode, &mut self.rx.message) {
+            (OpCode::Continuation, Some(message)) => message,
+            (OpCode::Continuation, None) => return Err(ProtocolError::UnexpectedContinuation),
+            (_, Some(_)) => return Err(ProtocolError::ExpectedContinuation),
+            (opcode, None) => self.rx.message.insert(InMessage {
+                kind: if opcode == OpCode::Text {
+                    MessageKind::Text
+                } else {
+                    MessageKind::Binary
+                },
+                len: 0,
+                first: true,
+                utf8: Utf8Validator::new(),
+            }),
+        };
+        message.len = message.len.saturating_add(header.payload_len);
+        if message.len > self.config.max_message_len {
+            return Err(ProtocolError::MessageTooLarge);
+        }
+        self.rx.frame = Some(InFrame {
+            fin: header.fin,
+            mask: header.mask,
+            remaining: header.payload_len,
+            held: 0,
+            offset: 0,
+        });
+        Ok(())
+    }
+
+    /// Unmasks and validates newly arrived payload of the current data frame and releases it
+    /// (streaming) or waits for the rest of the frame (whole-frame mode).
+    fn read_payload(
+        &mut self,
+        buf: &mut [u8],
+        start: usize,
+        whole_frames: bool,
+    ) -> Result<Step, ProtocolError> {
+        let (Some(frame), Some(message)) = (&mut self.rx.frame, &mut self.rx.message) else {
+            return Ok(Step::Need {
+                consumed: start,
+                needed: 1,
+            });
+        };
+        let available = buf.len() - start;
+        let end = usize::try_from(frame.remaining).map_or(available, |r| r.min(available));
+        let fresh = &mut buf[start + frame.held..start + end];
+        if let Some(key) = frame.mask {
+            apply_mask(fresh, key, (frame.offset & 3) as usize);
+        }
+        frame.offset += fresh.len() as u64;
+        if message.kind == MessageKind::Text {
+            message.utf8.feed(fresh)?;
+        }
+        frame.held = end;
+
+        let complete = end as u64 == frame.remaining;
+        if (whole_frames && !complete) || (end == 0 && frame.remaining > 0) {
+            let needed = usize::try_from(frame.remaining - end as u64).unwrap_or(usize::MAX);
+            return Ok(Step::Need {
+                consumed: start,
+                needed,
+            });
+        }
+        let last = complete && frame.fin;
+        if last && message.kind == MessageKind::Text {
+            message.utf8.finish()?;
+        }
+        let event = RawEvent::Message {
+            kind: message.kind,
+            payload: start..start + end,
+            first: message.first,
+            last,
+        };
+        message.first = false;
+        frame.remaining -= end as u64;
+        frame.held = 0;
+        if complete {
+            self.rx.frame = None;
+            if last {
+                self.rx.message = None;
+            }
+        }
+        Ok(Step::Event {
+            consumed: start + end,
+            event,
+        })
+    }
+
+    /// A control frame is handled whole: its payload is at most 125 bytes.
+    fn read_control(
+        &mut self,
+        buf: &mut [u8],
+        header: FrameHeader,
+        header_len: usize,
+    ) -> Result<Step, ProtocolError> {
+        let frame_len = header_len + header.payload_len as usize;
+        let Some(frame) = buf.get_mut(..frame_len) else {
+            return Ok(Step::Need {
+                consumed: 0,
+                needed: frame_len - buf.len(),
+            });
+        };
+        let payload = &mut frame[header_len..];
+        if let Some(key) = header.mask {
+            apply_mask(payload, key, 0);
+        }
+        let range = header_len..frame_len;
+        let event = match header.opcode {
+            OpCode::Ping => {
+                if self.config.auto_pong && self.state == State::Open {
+                    self.control.pong = Some(Payload::new(payload));
+                }
+                RawEvent::Ping(range)
+            }
+            OpCode::Pong => {
+                self.timers.stop(Timer::Pong);
+                RawEvent::Pong(range)
+            }
+            _ => {
+                let close = CloseFrame::parse(payload)?;
+                self.on_peer_close(close.code);
+                RawEvent::Close {
+                    code: close.code,
+                    reason: frame_len - close.reason.len()..frame_len,
+                }
+            }
+        };
+        Ok(Step::Event {
+            consumed: frame_len,
+            event,
+        })
+    }
+}
+
+/// Turns a located event into one borrowing the buffer.
+fn borrow_event(event: RawEvent, buf: &mut [u8]) -> Event<'_> {
+    match event {
+        RawEvent::Message {
+            kind,
+            payload,
+            first,
+            last,
+        } => Event::Message {
+            kind,
+            payload: &mut buf[payload],
+            first,
+            last,
+        },
+        RawEvent::Ping(range) => Event::Ping(&buf[range]),
+        RawEvent::Pong(range) => Event::Pong(&buf[range]),
+        RawEvent::Close { code, reason } => Event::Close(CloseFrame {
+            code,
+            // Validated by `CloseFrame::parse` above.
+            reason: core::str::from_utf8(&buf[reason]).unwrap_or(""),
+        }),
+    }
+}

@@ -1,0 +1,280 @@
+//! Sending: messages → frames, written into the caller's buffer (no-alloc API).
+//!
+//! Client frames are masked with keys drawn from the caller's entropy source (RFC 6455 §5.3);
+//! messages longer than `Config::max_send_frame_len` are split into fragments; nothing but
+//! the queued close frame is written once a close is under way.
+
+use crate::close::{CloseCode, CloseFrame};
+use crate::conn::connection::{Connection, State};
+use crate::conn::control::Payload;
+use crate::conn::error::SendError;
+use crate::conn::event::MessageKind;
+use crate::entropy::Entropy;
+use crate::error::InsufficientSize;
+use crate::frame::{apply_mask, FrameHeader, OpCode};
+use crate::time::Instant;
+
+/// Send state between calls.
+#[derive(Debug, Clone)]
+pub(crate) struct Sender {
+    entropy: Option<Entropy>,
+    /// Entropy fetched ahead, four masking keys at a time.
+    keys: [u8; 16],
+    keys_used: usize,
+    /// The kind of the streamed message in progress, if any.
+    streaming: Option<MessageKind>,
+}
+
+impl Sender {
+    pub(crate) fn new(entropy: Option<Entropy>) -> Self {
+        Sender {
+            entropy,
+            keys: [0; 16],
+            keys_used: 16,
+            streaming: None,
+        }
+    }
+
+    /// A fresh masking key for a client frame; `None` for a server.
+    fn next_mask(&mut self) -> Option<[u8; 4]> {
+        let entropy = self.entropy?;
+        if self.keys_used == self.keys.len() {
+            entropy(&mut self.keys);
+            self.keys_used = 0;
+        }
+        let key = &self.keys[self.keys_used..self.keys_used + 4];
+        self.keys_used += 4;
+        Some([key[0], key[1], key[2], key[3]])
+    }
+}
+
+/// The frames of one outgoing message: `(range of the payload, opcode, fin)` for each.
+pub(crate) fn fragments(
+    opcode: OpCode,
+    len: usize,
+    max_frame_len: usize,
+    fin: bool,
+) -> impl Iterator<Item = (core::ops::Range<usize>, OpCode, bool)> {
+    let max = max_frame_len.max(1);
+    let count = len.div_ceil(max).max(1);
+    (0..count).map(move |i| {
+        let start = i * max;
+        let end = (start + max).min(len);
+        let opcode = if i == 0 { opcode } else { OpCode::Continuation };
+        (start..end, opcode, fin && i + 1 == count)
+    })
+}
+
+/// The encoded length of a frame with `payload_len` bytes.
+pub(crate) fn frame_len(payload_len: usize, masked: bool) -> usize {
+    FrameHeader {
+        fin: true,
+        rsv: 0,
+        opcode: OpCode::Binary,
+        mask: masked.then_some([0; 4]),
+        payload_len: payload_len as u64,
+    }
+    .encoded_len()
+        + payload_len
+}
+
+impl Connection {
+    /// Sends a whole text message into `out`, returning the bytes written.
+    pub fn send_text(&mut self, text: &str, out: &mut [u8]) -> Result<usize, SendError> {
+        self.send(MessageKind::Text, text.as_bytes(), out)
+    }
+
+    /// Sends a whole binary message into `out`, returning the bytes written.
+    pub fn send_binary(&mut self, data: &[u8], out: &mut [u8]) -> Result<usize, SendError> {
+        self.send(MessageKind::Binary, data, out)
+    }
+
+    /// Sends a whole message into `out` (split into frames of at most
+    /// `Config::max_send_frame_len`), returning the bytes written. Text must be UTF-8: use
+    /// [`Connection::send_text`] to have the type system say so.
+    pub fn send(
+        &mut self,
+        kind: MessageKind,
+        payload: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
+        self.write_message(kind, payload, true, out)
+    }
+
+    /// Sends one fragment of a streamed message into `out`: the first call opens a message of
+    /// `kind`, later calls continue it, and the call with `last` set ends it. Other messages
+    /// cannot be sent in between (control frames can).
+    pub fn send_fragment(
+        &mut self,
+        kind: MessageKind,
+        payload: &[u8],
+        last: bool,
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
+        self.write_message(kind, payload, last, out)
+    }
+
+    /// Sends a ping with up to 125 bytes of payload into `out`.
+    pub fn ping(&mut self, payload: &[u8], out: &mut [u8]) -> Result<usize, SendError> {
+        self.write_control(OpCode::Ping, payload, out)
+    }
+
+    /// Sends an unsolicited pong with up to 125 bytes of payload into `out` (pongs answering
+    /// pings are automatic unless `Config::auto_pong` is off).
+    pub fn pong(&mut self, payload: &[u8], out: &mut [u8]) -> Result<usize, SendError> {
+        self.write_control(OpCode::Pong, payload, out)
+    }
+
+    /// Starts the closing handshake at `now`: queues a close frame with `code` and `reason`
+    /// (at most 123 bytes) for [`Connection::poll_transmit`] and starts the close timeout.
+    /// No data frame can be sent afterwards.
+    pub fn close(&mut self, now: Instant, code: CloseCode, reason: &str) -> Result<(), SendError> {
+        self.check_open()?;
+        CloseFrame {
+            code: Some(code),
+            reason,
+        }
+        .check_sendable()
+        .map_err(SendError::InvalidClose)?;
+        self.start_close(now, Payload::close(code, reason));
+        Ok(())
+    }
+
+    /// Writes the control frames the connection queued on its own — pong answers, keepalive
+    /// pings, the close frame, in that order — into `out`, returning the bytes written (0 when
+    /// nothing is queued). Call it after every input and command until it returns 0.
+    pub fn poll_transmit(&mut self, out: &mut [u8]) -> Result<usize, InsufficientSize> {
+        let mut written = 0;
+        for (slot, opcode) in [
+            (&mut self.control.pong, OpCode::Pong),
+            (&mut self.control.ping, OpCode::Ping),
+            (&mut self.control.close, OpCode::Close),
+        ] {
+            let Some(payload) = slot else { continue };
+            let mask = self.tx.next_mask();
+            let frame = FrameHeader {
+                fin: true,
+                rsv: 0,
+                opcode,
+                mask,
+                payload_len: payload.as_slice().len() as u64,
+            };
+            match write_frame(&frame, payload.as_slice(), &mut out[written..]) {
+                Ok(n) => written += n,
+                Err(InsufficientSize { required }) if written == 0 => {
+                    return Err(InsufficientSize { required })
+                }
+                // What fitted goes out now; the rest on the next call.
+                Err(_) => break,
+            }
+            *slot = None;
+        }
+        Ok(written)
+    }
+
+    /// Whether [`Connection::poll_transmit`] has anything to write.
+    pub fn wants_transmit(&self) -> bool {
+        !self.control.is_empty()
+    }
+
+    fn check_open(&self) -> Result<(), SendError> {
+        match self.state {
+            State::Open => Ok(()),
+            State::Upgrading => Err(SendError::NotOpen),
+            State::CloseSent | State::Closed(_) => Err(SendError::Closed),
+        }
+    }
+
+    /// Checks a message (or fragment) may be sent, and returns its first opcode.
+    pub(crate) fn begin_message(&mut self, kind: MessageKind) -> Result<OpCode, SendError> {
+        self.check_open()?;
+        let opcode = match self.tx.streaming {
+            Some(open) if open == kind => OpCode::Continuation,
+            Some(_) => return Err(SendError::MessageInProgress),
+            None => match kind {
+                MessageKind::Text => OpCode::Text,
+                MessageKind::Binary => OpCode::Binary,
+            },
+        };
+        Ok(opcode)
+    }
+
+    /// Records that a message (or fragment) was written.
+    pub(crate) fn end_message(&mut self, kind: MessageKind, last: bool) {
+        self.tx.streaming = if last { None } else { Some(kind) };
+    }
+
+    /// The header of one outgoing frame, with a fresh mask for a client.
+    pub(crate) fn frame_header(&mut self, opcode: OpCode, fin: bool, len: usize) -> FrameHeader {
+        FrameHeader {
+            fin,
+            rsv: 0,
+            opcode,
+            mask: self.tx.next_mask(),
+            payload_len: len as u64,
+        }
+    }
+
+    fn write_message(
+        &mut self,
+        kind: MessageKind,
+        payload: &[u8],
+        last: bool,
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
+        let opcode = self.begin_message(kind)?;
+        let max = self.config.max_send_frame_len;
+        let masked = self.role.masks_outgoing();
+        let required = fragments(opcode, payload.len(), max, last)
+            .map(|(range, _, _)| frame_len(range.len(), masked))
+            .sum();
+        if out.len() < required {
+            return Err(InsufficientSize { required }.into());
+        }
+        let mut written = 0;
+        for (range, opcode, fin) in fragments(opcode, payload.len(), max, last) {
+            let header = self.frame_header(opcode, fin, range.len());
+            written += write_frame(&header, &payload[range], &mut out[written..])?;
+        }
+        self.end_message(kind, last);
+        Ok(written)
+    }
+
+    fn write_control(
+        &mut self,
+        opcode: OpCode,
+        payload: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
+        self.check_open()?;
+        if payload.len() > 125 {
+            return Err(SendError::ControlTooLarge);
+        }
+        let required = frame_len(payload.len(), self.role.masks_outgoing());
+        if out.len() < required {
+            return Err(InsufficientSize { required }.into());
+        }
+        let header = self.frame_header(opcode, true, payload.len());
+        Ok(write_frame(&header, payload, out)?)
+    }
+}
+
+/// Encodes `header` and `payload` (masked when the header says so) into `out`.
+pub(crate) fn write_frame(
+    header: &FrameHeader,
+    payload: &[u8],
+    out: &mut [u8],
+) -> Result<usize, InsufficientSize> {
+    let header_len = header.encoded_len();
+    let total = header_len + payload.len();
+    let out = out
+        .get_mut(..total)
+        .ok_or(InsufficientSize { required: total })?;
+    header.encode(out)?;
+    let body = &mut out[header_len..];
+    body.copy_from_slice(payload);
+    if let Some(key) = header.mask {
+        apply_mask(body, key, 0);
+    }
+    Ok(total)
+}
