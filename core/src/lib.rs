@@ -131,3 +131,8 @@ pub use error::{InsufficientSize, ProtocolError};
 pub use role::Role;
 pub use status::Status;
 pub use time::Instant;
+
+/// The README's example, compiled and run as a doctest.
+#[cfg(all(doctest, feature = "std"))]
+#[doc = include_str!("../../README.md")]
+struct ReadmeExample;
