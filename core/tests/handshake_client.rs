@@ -43,7 +43,7 @@ fn request_bytes_exact_for_fixed_key() {
         .write(NONCE, &mut out)
         .unwrap();
     assert_eq!(
-        std::str::from_utf8(&out[..n]).unwrap(),
+        core::str::from_utf8(&out[..n]).unwrap(),
         "GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n\
          Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
          Sec-WebSocket-Version: 13\r\n\r\n"
@@ -57,7 +57,7 @@ fn request_bytes_exact_for_fixed_key() {
         .headers(&origin);
     let (n, _) = request.write(NONCE, &mut out).unwrap();
     assert_eq!(
-        std::str::from_utf8(&out[..n]).unwrap(),
+        core::str::from_utf8(&out[..n]).unwrap(),
         "GET /chat?room=1 HTTP/1.1\r\nHost: example.com:8080\r\nUpgrade: websocket\r\n\
          Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
          Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat, superchat\r\n\

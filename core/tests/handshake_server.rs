@@ -85,7 +85,7 @@ fn rfc6455_section_1_2_request_and_response() {
     let n = request
         .write_accept(&Accept::new().subprotocol("chat"), &mut out)
         .unwrap();
-    assert_eq!(std::str::from_utf8(&out[..n]).unwrap(), RFC_RESPONSE);
+    assert_eq!(core::str::from_utf8(&out[..n]).unwrap(), RFC_RESPONSE);
 }
 
 #[test]
@@ -223,7 +223,7 @@ fn rejects_bad_origin_subprotocol_and_extensions() {
         parse_error(&valid_with("Sec-WebSocket-Protocol: chat, a b\r\n")),
         RequestError::InvalidSubprotocol
     );
-    let head = format!("{}", valid_with("Sec-WebSocket-Extensions: x\u{e9}\r\n"));
+    let head = valid_with("Sec-WebSocket-Extensions: x\u{e9}\r\n");
     assert_eq!(parse_error(&head), RequestError::InvalidExtensions);
 }
 
@@ -371,7 +371,7 @@ fn accept_checks_offers_and_headers() {
          Set-Cookie: id=42; HttpOnly\r\n\r\n",
         request.accept_key().as_str()
     );
-    assert_eq!(std::str::from_utf8(&out[..n]).unwrap(), expected);
+    assert_eq!(core::str::from_utf8(&out[..n]).unwrap(), expected);
 
     // Too small a buffer reports exactly the size needed.
     for len in [0, 1, n - 1] {
@@ -391,7 +391,7 @@ fn reject_response_exact_bytes() {
     let headers = [Header::new("Content-Type", b"text/plain")];
     let n = write_reject(403, "Forbidden", &headers, b"go away", &mut out).unwrap();
     assert_eq!(
-        std::str::from_utf8(&out[..n]).unwrap(),
+        core::str::from_utf8(&out[..n]).unwrap(),
         "HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 7\r\n\
          Content-Type: text/plain\r\n\r\ngo away"
     );
