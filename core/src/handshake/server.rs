@@ -135,8 +135,10 @@ impl<'b, 'h> Request<'b, 'h> {
         if let Some(protocol) = accept.subprotocol {
             w.header("Sec-WebSocket-Protocol", protocol.as_bytes());
         }
-        if let Some(extensions) = accept.extensions {
-            w.header("Sec-WebSocket-Extensions", extensions.as_bytes());
+        if let Some(extensions) = accept.extensions.map(|e| trim_ows(e.as_bytes())) {
+            if !extensions.is_empty() {
+                w.header("Sec-WebSocket-Extensions", extensions);
+            }
         }
         for h in accept.headers {
             w.header(h.name, h.value);
