@@ -1,7 +1,42 @@
 //! Drives the [`sansws`] WebSocket core from tokio.
 //!
-//! The adapter owns sockets, readiness, the clock and entropy; every WebSocket decision stays in
-//! the core. This crate is a placeholder until the adapter issue lands.
+//! The adapter owns the transport, the clock, entropy and tasks; every WebSocket decision
+//! stays in the core. A connection is a [`WebSocketStream`]: a `Stream` of received messages
+//! and a `Sink` of messages to send, over any `AsyncRead + AsyncWrite` (so TLS from
+//! tokio-rustls works unchanged).
+//!
+//! ```no_run
+//! # async fn run() -> sansws_tokio::Result<()> {
+//! // Server: echo every message.
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:9001").await?;
+//! sansws_tokio::serve(listener, Default::default(), |mut ws| async move {
+//!     while let Some(Ok(message)) = ws.recv().await {
+//!         if ws.feed(message).await.is_err() {
+//!             break;
+//!         }
+//!     }
+//! })
+//! .await?;
+//!
+//! // Client.
+//! let mut ws = sansws_tokio::connect("ws://127.0.0.1:9001/").await?;
+//! ws.send(sansws::conn::Message::text("hello")).await?;
+//! let echo = ws.recv().await;
+//! # let _ = echo;
+//! # Ok(())
+//! # }
+//! ```
 #![forbid(unsafe_code)]
 
+mod client;
+mod clock;
+mod error;
+mod server;
+mod stream;
+
+pub use client::{client_with, connect, connect_with, ClientOptions, WsUrl};
+pub use error::{Error, Result};
 pub use sansws;
+pub use sansws::conn::Message;
+pub use server::{accept, accept_with, serve, ServerOptions};
+pub use stream::WebSocketStream;

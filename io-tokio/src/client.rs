@@ -1,0 +1,196 @@
+//! Connecting: `ws://` URLs over TCP, or any stream the caller opened (e.g. TLS for `wss`).
+
+use bytes::BytesMut;
+use sansws::conn::WebSocket;
+use sansws::entropy::os_entropy;
+use sansws::handshake::{ClientRequest, Header, HeaderStorage, Limits, Response};
+use sansws::{Config, Connection, Status};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::clock::Clock;
+use crate::error::{Error, Result};
+use crate::stream::WebSocketStream;
+
+/// What a client asks for.
+#[derive(Debug, Clone, Default)]
+pub struct ClientOptions {
+    /// Limits and timers of the connection (the handshake timeout included).
+    pub config: Config,
+    /// Bounds on the response head.
+    pub limits: Limits,
+    /// Subprotocols to offer, by preference.
+    pub subprotocols: Vec<String>,
+    /// Extra request headers (e.g. `Authorization`).
+    pub headers: Vec<(String, String)>,
+}
+
+/// The parts of a `ws://host[:port][/path][?query]` URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WsUrl {
+    /// `host:port` to connect to.
+    pub addr: String,
+    /// The `Host` header value.
+    pub host: String,
+    /// Path and query, at least `/`.
+    pub target: String,
+}
+
+impl WsUrl {
+    /// Parses a `ws://` URL (`wss://` needs the caller's TLS: use [`client_with`]).
+    pub fn parse(url: &str) -> Result<WsUrl> {
+        let rest = url.strip_prefix("ws://").ok_or(Error::Url)?;
+        let (authority, target) = match rest.find(['/', '?']) {
+            Some(i) if rest.as_bytes()[i] == b'?' => (&rest[..i], format!("/{}", &rest[i..])),
+            Some(i) => (&rest[..i], rest[i..].to_string()),
+            None => (rest, "/".to_string()),
+        };
+        if authority.is_empty() || authority.contains('@') {
+            return Err(Error::Url);
+        }
+        let has_port = match authority.rfind(':') {
+            Some(i) => !authority[i..].contains(']'),
+            None => false,
+        };
+        let addr = if has_port {
+            authority.to_string()
+        } else {
+            format!("{authority}:80")
+        };
+        Ok(WsUrl {
+            addr,
+            host: authority.to_string(),
+            target,
+        })
+    }
+}
+
+/// Connects to a `ws://` URL with default options.
+pub async fn connect(url: &str) -> Result<WebSocketStream<TcpStream>> {
+    connect_with(url, &ClientOptions::default()).await
+}
+
+/// Connects to a `ws://` URL.
+pub async fn connect_with(
+    url: &str,
+    options: &ClientOptions,
+) -> Result<WebSocketStream<TcpStream>> {
+    let url = WsUrl::parse(url)?;
+    let tcp = TcpStream::connect(&url.addr).await?;
+    tcp.set_nodelay(true)?;
+    client_with(tcp, &url.host, &url.target, options).await
+}
+
+/// Performs the client upgrade on a stream the caller opened (e.g. TLS for `wss://`).
+pub async fn client_with<S>(
+    mut io: S,
+    host: &str,
+    target: &str,
+    options: &ClientOptions,
+) -> Result<WebSocketStream<S>>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let clock = Clock::new();
+    let mut conn = Connection::client(options.config, os_entropy, clock.now());
+    let deadline = conn.poll_timeout().map(|at| clock.deadline(at));
+    let upgrade = upgrade(&mut io, host, target, options);
+    let leftover = match deadline {
+        Some(deadline) => match tokio::time::timeout_at(deadline, upgrade).await {
+            Ok(result) => result?,
+            Err(_) => {
+                conn.handle_timeout(clock.now());
+                return Err(Error::HandshakeTimeout);
+            }
+        },
+        None => upgrade.await?,
+    };
+    let now = clock.now();
+    conn.upgraded(now);
+    let mut ws = WebSocket::new(conn);
+    ws.handle_read(now, &leftover);
+    Ok(WebSocketStream::new(io, ws, clock))
+}
+
+async fn upgrade<S>(
+    io: &mut S,
+    host: &str,
+    target: &str,
+    options: &ClientOptions,
+) -> Result<BytesMut>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let protocols: Vec<&str> = options.subprotocols.iter().map(String::as_str).collect();
+    let headers: Vec<Header<'_>> = options
+        .headers
+        .iter()
+        .map(|(name, value)| Header {
+            name,
+            value: value.as_bytes(),
+        })
+        .collect();
+    let mut nonce = [0; 16];
+    os_entropy(&mut nonce);
+    let mut out = vec![0; 1024];
+    let request = ClientRequest::new(host, target)
+        .subprotocols(&protocols)
+        .headers(&headers);
+    let (len, handshake) = match request.write(nonce, &mut out) {
+        Ok(written) => written,
+        Err(sansws::handshake::WriteError::InsufficientSize(size)) => {
+            out.resize(size.required, 0);
+            request.write(nonce, &mut out)?
+        }
+        Err(err) => return Err(err.into()),
+    };
+    io.write_all(&out[..len]).await?;
+
+    let mut buf = BytesMut::with_capacity(1024);
+    loop {
+        if io.read_buf(&mut buf).await? == 0 {
+            return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof).into());
+        }
+        let mut storage: HeaderStorage = HeaderStorage::new();
+        match handshake.check_response(&buf, &mut storage, &options.limits) {
+            Ok(Status::Incomplete { .. }) => continue,
+            Ok(Status::Complete((Response::Upgraded(_), head_len))) => {
+                return Ok(buf.split_off(head_len))
+            }
+            Ok(Status::Complete((Response::Refused(refused), _))) => {
+                return Err(Error::Refused {
+                    status: refused.status(),
+                    location: refused
+                        .location()
+                        .map(|value| String::from_utf8_lossy(value).into_owned()),
+                })
+            }
+            Err(err) => return Err(Error::Response(err)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        let url = WsUrl::parse("ws://127.0.0.1:9001/runCase?case=3&agent=x").unwrap();
+        assert_eq!(url.addr, "127.0.0.1:9001");
+        assert_eq!(url.host, "127.0.0.1:9001");
+        assert_eq!(url.target, "/runCase?case=3&agent=x");
+        let url = WsUrl::parse("ws://example.com").unwrap();
+        assert_eq!(
+            (url.addr.as_str(), url.target.as_str()),
+            ("example.com:80", "/")
+        );
+        let url = WsUrl::parse("ws://[::1]?x=1").unwrap();
+        assert_eq!(
+            (url.addr.as_str(), url.target.as_str()),
+            ("[::1]:80", "/?x=1")
+        );
+        assert!(WsUrl::parse("http://example.com").is_err());
+        assert!(WsUrl::parse("ws:///path").is_err());
+    }
+}

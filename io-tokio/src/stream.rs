@@ -1,0 +1,259 @@
+//! `WebSocketStream`: one connection as a `Stream` of messages and a `Sink` of messages.
+//!
+//! Everything the protocol decides happens in the core's [`WebSocket`]; this file only moves
+//! bytes between it and the transport, and arms one timer at the core's `poll_timeout()`.
+//! All state lives in the struct, so dropping a pending `next()` (e.g. in `select!`) loses
+//! nothing: the bytes read so far stay in the core's buffer.
+
+use core::future::{poll_fn, Future};
+use core::pin::Pin;
+use core::task::{ready, Context, Poll};
+use std::io::{self, IoSlice};
+
+use futures_core::Stream;
+use futures_sink::Sink;
+use sansws::conn::{Incoming, Message, WebSocket};
+use sansws::{CloseCause, CloseCode, Instant};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::time::Sleep;
+
+use crate::clock::Clock;
+use crate::error::{Error, Result};
+
+/// The most buffers handed to one vectored write.
+const MAX_IOVECS: usize = 64;
+/// `poll_ready` waits for the queue to drain below this many bytes.
+const DEFAULT_HIGH_WATER: usize = 128 * 1024;
+
+/// A WebSocket over any `AsyncRead + AsyncWrite` transport (TCP, TLS, in-memory).
+///
+/// As a [`Stream`] it yields each received message; pings are answered and pongs, close
+/// frames and timers are handled inside. The stream ends (`None`) after a clean close
+/// handshake; any other end is an [`Error`] first. As a [`Sink`] it queues messages (batched
+/// into vectored writes on flush, or whenever the stream waits for input), with
+/// backpressure from `poll_ready`. Poll the stream for keepalive and close timeouts to run.
+#[derive(Debug)]
+pub struct WebSocketStream<S> {
+    io: S,
+    ws: WebSocket,
+    clock: Clock,
+    timer: Pin<Box<Sleep>>,
+    armed: Option<Instant>,
+    high_water: usize,
+    /// The stream has yielded its last item.
+    finished: bool,
+    /// The transport's write side is shut down.
+    shut_down: bool,
+    /// A protocol error to report once its close frame is written.
+    failed: Option<sansws::ProtocolError>,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
+    /// Wraps an upgraded connection; `clock` must be the one its instants came from.
+    pub(crate) fn new(io: S, ws: WebSocket, clock: Clock) -> Self {
+        WebSocketStream {
+            io,
+            ws,
+            clock,
+            timer: Box::pin(tokio::time::sleep_until(tokio::time::Instant::now())),
+            armed: None,
+            high_water: DEFAULT_HIGH_WATER,
+            finished: false,
+            shut_down: false,
+            failed: None,
+        }
+    }
+
+    /// The core connection underneath (state, configuration, close cause).
+    pub fn websocket(&self) -> &WebSocket {
+        &self.ws
+    }
+
+    /// The transport.
+    pub fn get_ref(&self) -> &S {
+        &self.io
+    }
+
+    /// Sets how many queued bytes make `poll_ready` wait for the transport.
+    pub fn set_high_water(&mut self, bytes: usize) {
+        self.high_water = bytes.max(1);
+    }
+
+    /// The next message, or `None` after a clean close.
+    pub async fn recv(&mut self) -> Option<Result<Message>> {
+        poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+
+    /// Queues a message and writes everything queued.
+    pub async fn send(&mut self, message: Message) -> Result<()> {
+        self.feed(message).await?;
+        self.flush().await
+    }
+
+    /// Queues a message without writing it yet (it goes out with the next flush, or when the
+    /// stream next waits for input): an echo loop batches its writes this way.
+    pub async fn feed(&mut self, message: Message) -> Result<()> {
+        poll_fn(|cx| self.poll_ready_inner(cx)).await?;
+        self.ws.send(message)?;
+        Ok(())
+    }
+
+    /// Writes everything queued and flushes the transport.
+    pub async fn flush(&mut self) -> Result<()> {
+        poll_fn(|cx| self.poll_flush_inner(cx)).await
+    }
+
+    /// Sends a ping.
+    pub async fn ping(&mut self, payload: &[u8]) -> Result<()> {
+        self.ws.ping(payload)?;
+        self.flush().await
+    }
+
+    /// Starts the closing handshake with `code` and `reason` and flushes it. Keep polling the
+    /// stream to see the peer's answer (it then ends with `None`).
+    pub async fn close(&mut self, code: CloseCode, reason: &str) -> Result<()> {
+        self.ws.close(self.clock.now(), code, reason)?;
+        self.flush().await
+    }
+
+    /// Writes queued output until the queue is empty (or the transport would block).
+    fn poll_write_queued(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while self.ws.queued_len() > 0 {
+            let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
+            let mut count = 0;
+            for (slot, chunk) in slices.iter_mut().zip(self.ws.transmit_chunks()) {
+                *slot = IoSlice::new(chunk);
+                count += 1;
+            }
+            let written = ready!(Pin::new(&mut self.io).poll_write_vectored(cx, &slices[..count]))?;
+            if written == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            self.ws.advance_transmit(written);
+        }
+        if self.ws.connection().is_closed() && !self.shut_down {
+            // The close handshake is over and its last frame written: end the transport.
+            ready!(Pin::new(&mut self.io).poll_shutdown(cx))?;
+            self.shut_down = true;
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Re-arms the timer at the core's deadline; runs the core's timers once it fires.
+    fn poll_timer(&mut self, cx: &mut Context<'_>) -> bool {
+        let deadline = self.ws.poll_timeout();
+        if deadline != self.armed {
+            if let Some(at) = deadline {
+                self.timer.as_mut().reset(self.clock.deadline(at));
+            }
+            self.armed = deadline;
+        }
+        if self.armed.is_some() && self.timer.as_mut().poll(cx).is_ready() {
+            self.armed = None;
+            self.ws.handle_timeout(self.clock.now());
+            return true;
+        }
+        false
+    }
+
+    fn poll_ready_inner(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        if self.ws.queued_len() >= self.high_water {
+            ready!(self.poll_write_queued(cx))?;
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_flush_inner(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        ready!(self.poll_write_queued(cx))?;
+        ready!(Pin::new(&mut self.io).poll_flush(cx))?;
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_next_inner(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message>>> {
+        loop {
+            if self.finished {
+                return Poll::Ready(None);
+            }
+            if let Some(err) = self.failed {
+                // The peer hears why before the caller does (and may drop us).
+                ready!(self.poll_write_queued(cx))?;
+                self.failed = None;
+                return Poll::Ready(Some(Err(err.into())));
+            }
+            match self.ws.poll_event() {
+                Err(err) => {
+                    self.failed = Some(err);
+                    continue;
+                }
+                Ok(Some(Incoming::Message(message))) => return Poll::Ready(Some(Ok(message))),
+                Ok(Some(Incoming::Closed(cause))) => {
+                    // Write the last frames and shut down before ending the stream.
+                    ready!(self.poll_write_queued(cx))?;
+                    self.finished = true;
+                    return match cause {
+                        CloseCause::Handshake { .. } | CloseCause::ProtocolError(_) => {
+                            Poll::Ready(None)
+                        }
+                        cause => Poll::Ready(Some(Err(Error::Closed(cause)))),
+                    };
+                }
+                Ok(Some(_)) => continue,
+                Ok(None) => {}
+            }
+            // Waiting for input is the moment to write what was queued (pongs, batched sends).
+            if let Poll::Ready(Err(err)) = self.poll_write_queued(cx) {
+                self.ws.handle_eof();
+                return Poll::Ready(Some(Err(err.into())));
+            }
+            if self.poll_timer(cx) {
+                continue;
+            }
+            let read =
+                tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, self.ws.read_buffer());
+            match ready!(read) {
+                Ok(0) => self.ws.handle_eof(),
+                Ok(_) => self.ws.handle_received(self.clock.now()),
+                Err(err) => {
+                    self.ws.handle_eof();
+                    self.finished = true;
+                    return Poll::Ready(Some(Err(err.into())));
+                }
+            }
+        }
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WebSocketStream<S> {
+    type Item = Result<Message>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_next_inner(cx)
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WebSocketStream<S> {
+    type Error = Error;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        self.get_mut().poll_ready_inner(cx)
+    }
+
+    fn start_send(self: Pin<&mut Self>, message: Message) -> Result<()> {
+        self.get_mut().ws.send(message)?;
+        Ok(())
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        self.get_mut().poll_flush_inner(cx)
+    }
+
+    /// Sends a 1000 close frame (unless one was sent) and flushes; the stream side then sees
+    /// the peer's answer.
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        let this = self.get_mut();
+        if this.ws.connection().is_open() {
+            this.ws.close(this.clock.now(), CloseCode::NORMAL, "")?;
+        }
+        this.poll_flush_inner(cx)
+    }
+}
