@@ -10,7 +10,7 @@ use crate::conn::connection::Connection;
 use crate::conn::error::{CloseCause, SendError};
 use crate::conn::event::MessageKind;
 use crate::conn::recv::{RawEvent, Step};
-use crate::conn::send::{fragments, frame_len};
+use crate::conn::send::fragments;
 use crate::error::ProtocolError;
 use crate::frame::{apply_mask, FrameHeader, MAX_HEADER_LEN};
 use crate::time::Instant;
@@ -345,11 +345,8 @@ impl WebSocket {
         last: bool,
     ) -> Result<(), SendError> {
         let opcode = self.conn.begin_message(kind)?;
-        let masked = self.conn.role.masks_outgoing();
         let max = self.conn.config.max_send_frame_len;
-        let total = fragments(opcode, data.len(), max, last)
-            .map(|(range, _, _)| frame_len(range.len(), masked))
-            .sum();
+        let total = self.conn.encoded_len(data.len());
         self.check_room(total)?;
         for (range, opcode, fin) in fragments(opcode, data.len(), max, last) {
             let header = self.conn.frame_header(opcode, fin, range.len());

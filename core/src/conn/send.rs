@@ -172,6 +172,14 @@ impl Connection {
         Ok(written)
     }
 
+    /// The bytes [`Connection::send`] writes for a message of `payload_len` bytes (all its
+    /// frames), so a caller can size the output buffer first.
+    pub fn encoded_len(&self, payload_len: usize) -> usize {
+        fragments(OpCode::Binary, payload_len, self.config.max_send_frame_len, true)
+            .map(|(range, _, _)| frame_len(range.len(), self.role.masks_outgoing()))
+            .sum()
+    }
+
     /// Whether [`Connection::poll_transmit`] has anything to write.
     pub fn wants_transmit(&self) -> bool {
         !self.control.is_empty()
@@ -224,10 +232,7 @@ impl Connection {
     ) -> Result<usize, SendError> {
         let opcode = self.begin_message(kind)?;
         let max = self.config.max_send_frame_len;
-        let masked = self.role.masks_outgoing();
-        let required = fragments(opcode, payload.len(), max, last)
-            .map(|(range, _, _)| frame_len(range.len(), masked))
-            .sum();
+        let required = self.encoded_len(payload.len());
         if out.len() < required {
             return Err(InsufficientSize { required }.into());
         }
