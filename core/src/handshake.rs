@@ -72,6 +72,7 @@ mod error;
 mod head;
 mod headers;
 mod server;
+mod url;
 mod write;
 
 pub use accept::{AcceptKey, Key, GUID};
@@ -80,3 +81,4 @@ pub use error::{RequestError, ResponseError, WriteError};
 pub use head::{HeaderStorage, Limits, DEFAULT_MAX_HEADERS, DEFAULT_MAX_HEAD_LEN};
 pub use headers::{Header, HeaderIter, Headers, ListIter, StrList, Values};
 pub use server::{write_reject, Accept, Request};
+pub use url::{UrlError, WsUrl};

@@ -3,7 +3,7 @@
 use bytes::BytesMut;
 use sansws::conn::WebSocket;
 use sansws::entropy::os_entropy;
-use sansws::handshake::{ClientRequest, Header, HeaderStorage, Limits, Response};
+use sansws::handshake::{ClientRequest, Header, HeaderStorage, Limits, Response, WsUrl};
 use sansws::{Config, Connection, Status};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -25,46 +25,6 @@ pub struct ClientOptions {
     pub headers: Vec<(String, String)>,
 }
 
-/// The parts of a `ws://host[:port][/path][?query]` URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WsUrl {
-    /// `host:port` to connect to.
-    pub addr: String,
-    /// The `Host` header value.
-    pub host: String,
-    /// Path and query, at least `/`.
-    pub target: String,
-}
-
-impl WsUrl {
-    /// Parses a `ws://` URL (`wss://` needs the caller's TLS: use [`client_with`]).
-    pub fn parse(url: &str) -> Result<WsUrl> {
-        let rest = url.strip_prefix("ws://").ok_or(Error::Url)?;
-        let (authority, target) = match rest.find(['/', '?']) {
-            Some(i) if rest.as_bytes()[i] == b'?' => (&rest[..i], format!("/{}", &rest[i..])),
-            Some(i) => (&rest[..i], rest[i..].to_string()),
-            None => (rest, "/".to_string()),
-        };
-        if authority.is_empty() || authority.contains('@') {
-            return Err(Error::Url);
-        }
-        let has_port = match authority.rfind(':') {
-            Some(i) => !authority[i..].contains(']'),
-            None => false,
-        };
-        let addr = if has_port {
-            authority.to_string()
-        } else {
-            format!("{authority}:80")
-        };
-        Ok(WsUrl {
-            addr,
-            host: authority.to_string(),
-            target,
-        })
-    }
-}
-
 /// Connects to a `ws://` URL with default options.
 pub async fn connect(url: &str) -> Result<WebSocketStream<TcpStream>> {
     connect_with(url, &ClientOptions::default()).await
@@ -75,10 +35,14 @@ pub async fn connect_with(
     url: &str,
     options: &ClientOptions,
 ) -> Result<WebSocketStream<TcpStream>> {
-    let url = WsUrl::parse(url)?;
-    let tcp = TcpStream::connect(&url.addr).await?;
+    let url = WsUrl::parse(url).map_err(Error::Url)?;
+    if url.is_secure() {
+        // TLS is the caller's: open it and use `client_with`.
+        return Err(Error::Url(sansws::handshake::UrlError::Scheme));
+    }
+    let tcp = TcpStream::connect((url.hostname().trim_matches(['[', ']']), url.port())).await?;
     tcp.set_nodelay(true)?;
-    client_with(tcp, &url.host, &url.target, options).await
+    client_with(tcp, url.host(), url.target(), options).await
 }
 
 /// Performs the client upgrade on a stream the caller opened (e.g. TLS for `wss://`).
@@ -167,30 +131,5 @@ where
             }
             Err(err) => return Err(Error::Response(err)),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls() {
-        let url = WsUrl::parse("ws://127.0.0.1:9001/runCase?case=3&agent=x").unwrap();
-        assert_eq!(url.addr, "127.0.0.1:9001");
-        assert_eq!(url.host, "127.0.0.1:9001");
-        assert_eq!(url.target, "/runCase?case=3&agent=x");
-        let url = WsUrl::parse("ws://example.com").unwrap();
-        assert_eq!(
-            (url.addr.as_str(), url.target.as_str()),
-            ("example.com:80", "/")
-        );
-        let url = WsUrl::parse("ws://[::1]?x=1").unwrap();
-        assert_eq!(
-            (url.addr.as_str(), url.target.as_str()),
-            ("[::1]:80", "/?x=1")
-        );
-        assert!(WsUrl::parse("http://example.com").is_err());
-        assert!(WsUrl::parse("ws:///path").is_err());
     }
 }

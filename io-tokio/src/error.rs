@@ -2,7 +2,7 @@
 
 use std::{fmt, io};
 
-use sansws::handshake::{RequestError, ResponseError, WriteError};
+use sansws::handshake::{RequestError, ResponseError, UrlError, WriteError};
 use sansws::{CloseCause, ProtocolError, SendError};
 
 /// Anything that can end an operation of this adapter.
@@ -30,8 +30,8 @@ pub enum Error {
     Write(WriteError),
     /// The upgrade did not finish within the handshake timeout.
     HandshakeTimeout,
-    /// The URL was not `ws://host[:port][/path]`.
-    Url,
+    /// The URL was not `ws://host[:port][/path]` (`wss://` needs the caller's TLS).
+    Url(UrlError),
     /// The connection is closed (and why).
     Closed(CloseCause),
 }
@@ -47,7 +47,7 @@ impl fmt::Display for Error {
             Error::Refused { status, .. } => write!(f, "upgrade refused with status {status}"),
             Error::Write(err) => write!(f, "handshake: {err}"),
             Error::HandshakeTimeout => f.write_str("handshake timed out"),
-            Error::Url => f.write_str("not a ws:// URL"),
+            Error::Url(err) => write!(f, "URL: {err}"),
             Error::Closed(cause) => write!(f, "closed: {cause}"),
         }
     }
@@ -62,6 +62,7 @@ impl std::error::Error for Error {
             Error::Request(err) => Some(err),
             Error::Response(err) => Some(err),
             Error::Write(err) => Some(err),
+            Error::Url(err) => Some(err),
             _ => None,
         }
     }

@@ -34,7 +34,7 @@ mod error;
 mod server;
 mod stream;
 
-pub use client::{client_with, connect, connect_with, ClientOptions, WsUrl};
+pub use client::{client_with, connect, connect_with, ClientOptions};
 pub use error::{Error, Result};
 pub use sansws;
 pub use sansws::conn::Message;

@@ -63,7 +63,9 @@ impl<'a> ClientRequest<'a> {
         if !is_visible(self.host.as_bytes()) || self.host.contains(['/', '?', '#']) {
             return Err(WriteError::InvalidHost);
         }
-        if !self.target.starts_with('/') || !is_visible(self.target.as_bytes()) {
+        // An empty target, or one that is only a query, is the root (RFC 6455 §3).
+        let target_ok = self.target.is_empty() || self.target.starts_with(['/', '?']);
+        if !target_ok || !(self.target.is_empty() || is_visible(self.target.as_bytes())) {
             return Err(WriteError::InvalidTarget);
         }
         if !self.subprotocols.iter().all(|p| is_token(p.as_bytes())) {
@@ -80,8 +82,11 @@ impl<'a> ClientRequest<'a> {
 
         let key = Key::from_nonce(nonce);
         let mut w = Writer::new(out);
-        w.put(b"GET ")
-            .str(self.target)
+        w.put(b"GET ");
+        if !self.target.starts_with('/') {
+            w.put(b"/");
+        }
+        w.str(self.target)
             .put(b" HTTP/1.1\r\n")
             .header("Host", self.host.as_bytes())
             .put(b"Upgrade: websocket\r\nConnection: Upgrade\r\n")
