@@ -253,11 +253,13 @@ impl WebSocket {
     /// A server's large payloads are queued without a copy.
     pub fn send(&mut self, message: Message) -> Result<(), SendError> {
         let kind = message.kind();
+        self.conn.check_no_stream()?;
         self.queue_message(kind, message.into_payload(), true)
     }
 
     /// Queues a text message.
     pub fn send_text(&mut self, text: &str) -> Result<(), SendError> {
+        self.conn.check_no_stream()?;
         self.queue_message(
             MessageKind::Text,
             Bytes::copy_from_slice(text.as_bytes()),
@@ -267,6 +269,7 @@ impl WebSocket {
 
     /// Queues a binary message.
     pub fn send_binary(&mut self, data: impl Into<Bytes>) -> Result<(), SendError> {
+        self.conn.check_no_stream()?;
         self.queue_message(MessageKind::Binary, data.into(), true)
     }
 

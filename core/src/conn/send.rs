@@ -98,6 +98,7 @@ impl Connection {
         payload: &[u8],
         out: &mut [u8],
     ) -> Result<usize, SendError> {
+        self.check_no_stream()?;
         self.write_message(kind, payload, true, out)
     }
 
@@ -175,9 +176,14 @@ impl Connection {
     /// The bytes [`Connection::send`] writes for a message of `payload_len` bytes (all its
     /// frames), so a caller can size the output buffer first.
     pub fn encoded_len(&self, payload_len: usize) -> usize {
-        fragments(OpCode::Binary, payload_len, self.config.max_send_frame_len, true)
-            .map(|(range, _, _)| frame_len(range.len(), self.role.masks_outgoing()))
-            .sum()
+        fragments(
+            OpCode::Binary,
+            payload_len,
+            self.config.max_send_frame_len,
+            true,
+        )
+        .map(|(range, _, _)| frame_len(range.len(), self.role.masks_outgoing()))
+        .sum()
     }
 
     /// Whether [`Connection::poll_transmit`] has anything to write.
@@ -190,6 +196,16 @@ impl Connection {
             State::Open => Ok(()),
             State::Upgrading => Err(SendError::NotOpen),
             State::CloseSent | State::Closed(_) => Err(SendError::Closed),
+        }
+    }
+
+    /// A whole message may not start while a streamed one is open (it would otherwise be taken
+    /// for the streamed message's last fragment).
+    pub(crate) fn check_no_stream(&self) -> Result<(), SendError> {
+        self.check_open()?;
+        match self.tx.streaming {
+            Some(_) => Err(SendError::MessageInProgress),
+            None => Ok(()),
         }
     }
 
