@@ -132,7 +132,10 @@ impl Connection {
                 (Timer::Keepalive, State::Open) => {
                     self.pings_sent = self.pings_sent.wrapping_add(1);
                     self.control.ping = Some(Payload::new(&self.pings_sent.to_be_bytes()));
-                    self.timers.set(Timer::Pong, now + self.config.pong_timeout);
+                    // A later ping does not push back the deadline of an unanswered one.
+                    if !self.timers.is_set(Timer::Pong) {
+                        self.timers.set(Timer::Pong, now + self.config.pong_timeout);
+                    }
                 }
                 (Timer::Pong, State::Open) => {
                     self.queue_close(CloseCode::INTERNAL_ERROR);

@@ -35,6 +35,10 @@ impl TimerTable {
         self.slots[timer as usize] = Some(at);
     }
 
+    pub(crate) fn is_set(&self, timer: Timer) -> bool {
+        self.slots[timer as usize].is_some()
+    }
+
     pub(crate) fn stop(&mut self, timer: Timer) {
         self.slots[timer as usize] = None;
     }
