@@ -1,7 +1,37 @@
-//! Drives the [`sansws`] WebSocket core from mio.
+//! Drives the [`sansws`] WebSocket core from a mio event loop, without async.
 //!
-//! The adapter owns sockets, readiness, the clock and entropy; every WebSocket decision stays in
-//! the core. This crate is a placeholder until the adapter issue lands.
+//! An [`EventLoop`] owns sockets, readiness and the clock; every WebSocket decision stays in
+//! the core. The application implements [`Handler`]: its callbacks receive messages borrowed
+//! straight from the loop's read buffer (no copy, no allocation for single-frame messages)
+//! and send through a [`Conn`]. Every socket is read into one loop-wide buffer; a connection
+//! keeps only the bytes it could not consume yet, so an idle connection holds no buffer.
+//! [`serve_sharded`] runs one loop per core.
+//!
+//! ```no_run
+//! use sansws_mio::{Conn, EventLoop, Handler, Message, Options};
+//!
+//! struct Echo;
+//! impl Handler for Echo {
+//!     fn on_message(&mut self, conn: &mut Conn<'_>, message: Message<'_>) {
+//!         let _ = conn.send(message.kind, message.payload);
+//!     }
+//! }
+//!
+//! let mut event_loop = EventLoop::new(Echo, Options::default())?;
+//! event_loop.listen(mio::net::TcpListener::bind("127.0.0.1:9001".parse().unwrap())?)?;
+//! event_loop.run()?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
 #![forbid(unsafe_code)]
 
+mod entry;
+mod error;
+mod event_loop;
+mod handler;
+mod shard;
+
+pub use error::Error;
+pub use event_loop::{EventLoop, Options};
+pub use handler::{Conn, ConnId, Handler, Message, Upgrade};
 pub use sansws;
+pub use shard::serve_sharded;

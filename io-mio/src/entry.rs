@@ -1,0 +1,279 @@
+//! One connection inside the loop: its socket, its core state machine, and only the bytes it
+//! must keep between readiness events (an unparsed tail, a message being reassembled, output
+//! not yet written). Idle, it holds no buffer at all.
+
+use std::io::{self, Write};
+
+use mio::net::TcpStream;
+use sansws::handshake::{
+    write_reject, Accept, ClientHandshake, HeaderStorage, Limits, Request, Response,
+};
+use sansws::{CloseCause, Connection, Event, Instant, Status};
+
+use crate::error::Error;
+use crate::handler::{append_with, drain_control, Conn, ConnId, Handler, Message, Upgrade};
+
+/// Output buffers larger than this are given back once drained.
+const KEEP_OUT: usize = 4096;
+
+/// Where the connection is in its life, as far as the adapter is concerned.
+#[derive(Debug)]
+pub(crate) enum Phase {
+    /// Server: waiting for the request head.
+    Request,
+    /// Client: request sent, waiting for the response head.
+    Response(ClientHandshake<'static>),
+    /// Frames flow.
+    Open,
+    /// The upgrade failed; close once the answer is written.
+    Failed,
+}
+
+#[derive(Debug)]
+pub(crate) struct Entry {
+    pub(crate) stream: TcpStream,
+    pub(crate) core: Connection,
+    pub(crate) phase: Phase,
+    /// Received bytes not consumed yet (an incomplete head, frame header or control frame).
+    pub(crate) tail: Vec<u8>,
+    /// A fragmented message being reassembled.
+    partial: Vec<u8>,
+    pub(crate) out: Vec<u8>,
+    out_pos: usize,
+    pub(crate) writable_interest: bool,
+    /// The deadline this entry is filed under in the loop's timer heap.
+    pub(crate) timer_at: Option<Instant>,
+    pub(crate) generation: u32,
+    pub(crate) error: Option<Error>,
+    /// The upgrade completed (so `on_close` is due).
+    pub(crate) opened: bool,
+    /// The socket reached end of file or failed.
+    pub(crate) dead: bool,
+}
+
+impl Entry {
+    pub(crate) fn new(stream: TcpStream, core: Connection, phase: Phase, generation: u32) -> Self {
+        Entry {
+            stream,
+            core,
+            phase,
+            tail: Vec::new(),
+            partial: Vec::new(),
+            out: Vec::new(),
+            out_pos: 0,
+            writable_interest: false,
+            timer_at: None,
+            generation,
+            error: None,
+            opened: false,
+            dead: false,
+        }
+    }
+
+    pub(crate) fn is_open(&self) -> bool {
+        matches!(self.phase, Phase::Open)
+    }
+
+    /// Whether the entry is finished and may be dropped: closed (or failed) with nothing left
+    /// to write, or its socket is gone.
+    pub(crate) fn is_done(&self) -> bool {
+        let finished = matches!(self.phase, Phase::Failed) || self.core.is_closed();
+        self.dead || (finished && self.out_pos == self.out.len())
+    }
+
+    /// Why the connection ended, for `Handler::on_close`.
+    pub(crate) fn close_cause(&self) -> CloseCause {
+        self.core.close_cause().unwrap_or(CloseCause::Abnormal)
+    }
+
+    /// Consumes what it can of `buf` (received bytes, the tail first); returns the count.
+    pub(crate) fn process<H: Handler>(
+        &mut self,
+        id: ConnId,
+        now: Instant,
+        buf: &mut [u8],
+        handler: &mut H,
+        limits: &Limits,
+    ) -> usize {
+        let was_open = self.is_open();
+        let start = match self.phase {
+            Phase::Request => self.read_request(now, buf, handler, limits),
+            Phase::Response(handshake) => self.read_response(now, buf, handshake, limits),
+            Phase::Open => Some(0),
+            Phase::Failed => None,
+        };
+        let Some(mut start) = start else {
+            // Incomplete heads stay in the tail; a failed upgrade discards what follows.
+            return if matches!(self.phase, Phase::Failed) {
+                buf.len()
+            } else {
+                0
+            };
+        };
+        if !was_open {
+            self.opened = true;
+            handler.on_open(&mut self.conn(id, now));
+        }
+        while self.is_open() {
+            let read = match self.core.handle_read(now, &mut buf[start..]) {
+                Ok(read) => read,
+                Err(_) => break, // the core queued the close frame; on_close reports the cause
+            };
+            start += read.consumed;
+            let Some(event) = read.event else { break };
+            let mut conn = Conn {
+                id,
+                now,
+                core: &mut self.core,
+                out: &mut self.out,
+            };
+            match event {
+                Event::Message {
+                    kind,
+                    payload,
+                    first,
+                    last,
+                } => {
+                    if first && last {
+                        handler.on_message(&mut conn, Message { kind, payload });
+                    } else {
+                        self.partial.extend_from_slice(payload);
+                        if last {
+                            let message = Message {
+                                kind,
+                                payload: &self.partial,
+                            };
+                            handler.on_message(&mut conn, message);
+                            self.partial.clear();
+                            if self.partial.capacity() > KEEP_OUT {
+                                self.partial = Vec::new();
+                            }
+                        }
+                    }
+                }
+                Event::Ping(payload) => handler.on_ping(&mut conn, payload),
+                Event::Pong(payload) => handler.on_pong(&mut conn, payload),
+                Event::Close(_) => {}
+            }
+            drain_control(&mut self.core, &mut self.out);
+        }
+        drain_control(&mut self.core, &mut self.out);
+        if self.core.is_closed() {
+            return buf.len();
+        }
+        start
+    }
+
+    fn conn(&mut self, id: ConnId, now: Instant) -> Conn<'_> {
+        Conn {
+            id,
+            now,
+            core: &mut self.core,
+            out: &mut self.out,
+        }
+    }
+
+    /// Server upgrade: `Some(head length)` once answered with 101.
+    fn read_request<H: Handler>(
+        &mut self,
+        now: Instant,
+        buf: &[u8],
+        handler: &mut H,
+        limits: &Limits,
+    ) -> Option<usize> {
+        let mut storage: HeaderStorage = HeaderStorage::new();
+        match Request::parse(buf, &mut storage, limits) {
+            Ok(Status::Incomplete { .. }) => None,
+            Ok(Status::Complete((request, head_len))) => match handler.on_upgrade(&request) {
+                Upgrade::Accept(protocol) => {
+                    let mut accept = Accept::new();
+                    if let Some(protocol) = protocol {
+                        accept = accept.subprotocol(protocol);
+                    }
+                    let written =
+                        append_with(&mut self.out, 512, |out| request.write_accept(&accept, out));
+                    match written {
+                        Ok(()) => {
+                            self.core.upgraded(now);
+                            self.phase = Phase::Open;
+                            Some(head_len)
+                        }
+                        Err(err) => {
+                            self.fail(Error::Write(err));
+                            None
+                        }
+                    }
+                }
+                Upgrade::Refuse(status) => {
+                    let _ = append_with(&mut self.out, 256, |out| {
+                        write_reject(status, "Refused", &[], b"", out)
+                    });
+                    self.fail(Error::Refused(status));
+                    None
+                }
+            },
+            Err(refused) => {
+                let _ = append_with(&mut self.out, 256, |out| refused.write_response(out));
+                self.fail(Error::Request(refused));
+                None
+            }
+        }
+    }
+
+    /// Client upgrade: `Some(head length)` once the 101 checked out.
+    fn read_response(
+        &mut self,
+        now: Instant,
+        buf: &[u8],
+        handshake: ClientHandshake<'static>,
+        limits: &Limits,
+    ) -> Option<usize> {
+        let mut storage: HeaderStorage = HeaderStorage::new();
+        match handshake.check_response(buf, &mut storage, limits) {
+            Ok(Status::Incomplete { .. }) => None,
+            Ok(Status::Complete((Response::Upgraded(_), head_len))) => {
+                self.core.upgraded(now);
+                self.phase = Phase::Open;
+                Some(head_len)
+            }
+            Ok(Status::Complete((Response::Refused(refused), _))) => {
+                self.fail(Error::Rejected {
+                    status: refused.status(),
+                });
+                None
+            }
+            Err(err) => {
+                self.fail(Error::Response(err));
+                None
+            }
+        }
+    }
+
+    fn fail(&mut self, error: Error) {
+        self.phase = Phase::Failed;
+        self.error = Some(error);
+    }
+
+    /// Writes queued output until it is all out or the socket would block.
+    pub(crate) fn flush(&mut self) -> io::Result<()> {
+        while self.out_pos < self.out.len() {
+            match self.stream.write(&self.out[self.out_pos..]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => self.out_pos += n,
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err),
+            }
+        }
+        self.out_pos = 0;
+        self.out.clear();
+        if self.out.capacity() > KEEP_OUT {
+            self.out = Vec::new();
+        }
+        Ok(())
+    }
+
+    pub(crate) fn wants_write(&self) -> bool {
+        self.out_pos < self.out.len()
+    }
+}

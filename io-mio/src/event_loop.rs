@@ -1,0 +1,420 @@
+//! The single-threaded event loop: accept, read into one loop-wide buffer, write what the
+//! core queued, and sleep until the earliest deadline of any connection.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::io::{self, Read};
+use std::net::ToSocketAddrs;
+use std::sync::mpsc::Receiver;
+use std::time::Duration;
+
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token, Waker};
+use sansws::entropy::os_entropy;
+use sansws::handshake::{ClientHandshake, ClientRequest, Key, Limits, WsUrl};
+use sansws::{Config, Connection, Instant};
+
+use crate::entry::{Entry, Phase};
+use crate::error::Error;
+use crate::handler::{append_with, drain_control, Conn, ConnId, Handler};
+
+const LISTENER: Token = Token(usize::MAX);
+pub(crate) const WAKER: Token = Token(usize::MAX - 1);
+
+/// How a loop's connections are set up.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Limits and timers of each connection.
+    pub config: Config,
+    /// Bounds on HTTP heads.
+    pub limits: Limits,
+    /// The loop-wide read buffer: every socket is read into it, and a connection keeps only
+    /// the bytes it could not consume yet.
+    pub read_buffer_len: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            config: Config::default(),
+            limits: Limits::default(),
+            read_buffer_len: 256 * 1024,
+        }
+    }
+}
+
+/// A mio event loop serving WebSocket connections (server, client, or both) to a [`Handler`].
+#[derive(Debug)]
+pub struct EventLoop<H> {
+    poll: Poll,
+    events: Events,
+    listener: Option<TcpListener>,
+    incoming: Option<Receiver<std::net::TcpStream>>,
+    entries: Vec<Option<Entry>>,
+    free: Vec<usize>,
+    live: usize,
+    generation: u32,
+    /// Deadlines by connection; stale ones are skipped when they come up.
+    timers: BinaryHeap<Reverse<(Instant, usize, u32)>>,
+    buf: Vec<u8>,
+    origin: std::time::Instant,
+    handler: H,
+    options: Options,
+}
+
+impl<H: Handler> EventLoop<H> {
+    /// A loop with no connections yet.
+    pub fn new(handler: H, options: Options) -> io::Result<Self> {
+        Ok(EventLoop {
+            poll: Poll::new()?,
+            events: Events::with_capacity(1024),
+            listener: None,
+            incoming: None,
+            entries: Vec::new(),
+            free: Vec::new(),
+            live: 0,
+            generation: 0,
+            timers: BinaryHeap::new(),
+            buf: vec![0; options.read_buffer_len.max(4096)],
+            origin: std::time::Instant::now(),
+            handler,
+            options,
+        })
+    }
+
+    /// Accepts upgrades from `listener`.
+    pub fn listen(&mut self, mut listener: TcpListener) -> io::Result<()> {
+        self.poll
+            .registry()
+            .register(&mut listener, LISTENER, Interest::READABLE)?;
+        self.listener = Some(listener);
+        Ok(())
+    }
+
+    /// Takes sockets handed over on `incoming` (woken through the returned waker): how a
+    /// sharded server feeds its loops.
+    pub(crate) fn adopt_from(
+        &mut self,
+        incoming: Receiver<std::net::TcpStream>,
+    ) -> io::Result<Waker> {
+        self.incoming = Some(incoming);
+        Waker::new(self.poll.registry(), WAKER)
+    }
+
+    /// Opens a client connection to a `ws://` URL; the handler hears `on_open` once the
+    /// upgrade completes, or `on_error`.
+    pub fn connect(&mut self, url: &str) -> Result<ConnId, Error> {
+        let url = WsUrl::parse(url).map_err(Error::Url)?;
+        let host = url.hostname().trim_matches(['[', ']']);
+        let addr = (host, url.port())
+            .to_socket_addrs()?
+            .next()
+            .ok_or_else(|| io::Error::from(io::ErrorKind::AddrNotAvailable))?;
+        let stream = TcpStream::connect(addr)?;
+        stream.set_nodelay(true)?;
+        let mut nonce = [0; 16];
+        os_entropy(&mut nonce);
+        let mut request = Vec::new();
+        append_with(&mut request, 1024 + url.target().len(), |out| {
+            ClientRequest::new(url.host(), url.target())
+                .write(nonce, out)
+                .map(|(len, _)| len)
+        })
+        .map_err(Error::Write)?;
+        // What the answer is checked against, owned by the loop (no subprotocols offered).
+        let handshake = ClientHandshake::new(Key::from_nonce(nonce), &[], &[]);
+        let core = Connection::client(self.options.config, os_entropy, self.now());
+        let id = self.insert(stream, core, Phase::Response(handshake))?;
+        let entry = self.entries[id.0].as_mut().expect("just inserted");
+        entry.out = request;
+        self.finish(id.0);
+        Ok(id)
+    }
+
+    /// The application's handler.
+    pub fn handler(&mut self) -> &mut H {
+        &mut self.handler
+    }
+
+    /// How many connections are open or opening.
+    pub fn connection_count(&self) -> usize {
+        self.live
+    }
+
+    /// Runs until there is no listener and no connection left.
+    pub fn run(&mut self) -> io::Result<()> {
+        while self.listener.is_some() || self.incoming.is_some() || self.live > 0 {
+            self.turn(None)?;
+        }
+        Ok(())
+    }
+
+    /// Waits for readiness or the next deadline (at most `max_wait`), and handles it all.
+    pub fn turn(&mut self, max_wait: Option<Duration>) -> io::Result<()> {
+        let now = self.now();
+        let until_timer = self.timers.peek().map(|Reverse((at, _, _))| {
+            at.saturating_duration_since(now) + Duration::from_micros(1)
+        });
+        let timeout = match (until_timer, max_wait) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        match self.poll.poll(&mut self.events, timeout) {
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            other => other?,
+        }
+        let ready: Vec<(Token, bool, bool)> = self
+            .events
+            .iter()
+            .map(|e| {
+                (
+                    e.token(),
+                    e.is_readable() || e.is_read_closed(),
+                    e.is_writable(),
+                )
+            })
+            .collect();
+        for (token, readable, writable) in ready {
+            match token {
+                LISTENER => self.accept_all()?,
+                WAKER => self.adopt_incoming()?,
+                Token(index) => {
+                    if readable {
+                        self.read_all(index);
+                    }
+                    if writable {
+                        if let Some(entry) = self.entries.get_mut(index).and_then(Option::as_mut) {
+                            if entry.flush().is_err() {
+                                entry.core.handle_eof();
+                                entry.dead = true;
+                            }
+                        }
+                    }
+                    self.finish(index);
+                }
+            }
+        }
+        self.expire_timers();
+        Ok(())
+    }
+
+    fn now(&self) -> Instant {
+        let micros = self.origin.elapsed().as_micros();
+        Instant::from_micros(u64::try_from(micros).unwrap_or(u64::MAX))
+    }
+
+    fn accept_all(&mut self) -> io::Result<()> {
+        loop {
+            let Some(listener) = &self.listener else {
+                return Ok(());
+            };
+            match listener.accept() {
+                Ok((stream, _)) => self.add_server(stream)?,
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                // A connection that died before accept, or a full fd table: keep serving.
+                Err(_) => return Ok(()),
+            }
+        }
+    }
+
+    fn adopt_incoming(&mut self) -> io::Result<()> {
+        let mut streams = Vec::new();
+        if let Some(incoming) = &self.incoming {
+            streams.extend(incoming.try_iter());
+        }
+        for stream in streams {
+            stream.set_nonblocking(true)?;
+            self.add_server(TcpStream::from_std(stream))?;
+        }
+        Ok(())
+    }
+
+    fn add_server(&mut self, stream: TcpStream) -> io::Result<()> {
+        stream.set_nodelay(true)?;
+        let core = Connection::server(self.options.config, self.now());
+        let id = self.insert(stream, core, Phase::Request)?;
+        self.schedule(id.0);
+        Ok(())
+    }
+
+    fn insert(
+        &mut self,
+        mut stream: TcpStream,
+        core: Connection,
+        phase: Phase,
+    ) -> io::Result<ConnId> {
+        let index = self.free.pop().unwrap_or_else(|| {
+            self.entries.push(None);
+            self.entries.len() - 1
+        });
+        self.poll
+            .registry()
+            .register(&mut stream, Token(index), Interest::READABLE)?;
+        self.generation = self.generation.wrapping_add(1);
+        self.entries[index] = Some(Entry::new(stream, core, phase, self.generation));
+        self.live += 1;
+        Ok(ConnId(index))
+    }
+
+    /// Reads everything the socket has, through the loop-wide buffer.
+    fn read_all(&mut self, index: usize) {
+        let limits = self.options.limits;
+        loop {
+            let now = self.now();
+            let Some(entry) = self.entries.get_mut(index).and_then(Option::as_mut) else {
+                return;
+            };
+            if entry.is_done() {
+                return;
+            }
+            let n = match entry.stream.read(&mut self.buf) {
+                Ok(0) => {
+                    entry.core.handle_eof();
+                    entry.dead = true;
+                    return;
+                }
+                Ok(n) => n,
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => return,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => {
+                    entry.core.handle_eof();
+                    entry.dead = true;
+                    return;
+                }
+            };
+            let id = ConnId(index);
+            if entry.tail.is_empty() {
+                let data = &mut self.buf[..n];
+                let consumed = entry.process(id, now, data, &mut self.handler, &limits);
+                entry.tail.extend_from_slice(&data[consumed..]);
+            } else {
+                let mut tail = core::mem::take(&mut entry.tail);
+                tail.extend_from_slice(&self.buf[..n]);
+                let consumed = entry.process(id, now, &mut tail, &mut self.handler, &limits);
+                tail.drain(..consumed);
+                if tail.is_empty() {
+                    tail = Vec::new();
+                }
+                entry.tail = tail;
+            }
+            // Write as we go: a large burst of echoes should not pile up.
+            if entry.wants_write() && entry.flush().is_err() {
+                entry.core.handle_eof();
+                entry.dead = true;
+                return;
+            }
+        }
+    }
+
+    /// After any activity: write, update interest and deadline, and drop a finished entry.
+    fn finish(&mut self, index: usize) {
+        let Some(entry) = self.entries.get_mut(index).and_then(Option::as_mut) else {
+            return;
+        };
+        if !entry.dead && entry.wants_write() && entry.flush().is_err() {
+            entry.core.handle_eof();
+            entry.dead = true;
+        }
+        if entry.is_done() {
+            self.remove(index);
+            return;
+        }
+        let wants_write = entry.wants_write();
+        if wants_write != entry.writable_interest {
+            let interest = if wants_write {
+                Interest::READABLE | Interest::WRITABLE
+            } else {
+                Interest::READABLE
+            };
+            if self
+                .poll
+                .registry()
+                .reregister(&mut entry.stream, Token(index), interest)
+                .is_ok()
+            {
+                entry.writable_interest = wants_write;
+            }
+        }
+        self.schedule(index);
+    }
+
+    /// Files the entry's next deadline if it is earlier than the one on file (a later one
+    /// is filed when the earlier comes up: calling `handle_timeout` early is harmless).
+    fn schedule(&mut self, index: usize) {
+        let Some(entry) = self.entries.get_mut(index).and_then(Option::as_mut) else {
+            return;
+        };
+        let Some(next) = entry.core.poll_timeout() else {
+            return;
+        };
+        if entry.timer_at.is_none_or(|at| next < at) {
+            entry.timer_at = Some(next);
+            self.timers.push(Reverse((next, index, entry.generation)));
+        }
+        if self.timers.len() > 4 * self.live + 1024 {
+            self.timers.retain(|Reverse((at, i, generation))| {
+                self.entries[*i]
+                    .as_ref()
+                    .is_some_and(|e| e.generation == *generation && e.timer_at == Some(*at))
+            });
+        }
+    }
+
+    fn expire_timers(&mut self) {
+        let now = self.now();
+        while let Some(&Reverse((at, index, generation))) = self.timers.peek() {
+            if at > now {
+                break;
+            }
+            self.timers.pop();
+            let Some(entry) = self.entries.get_mut(index).and_then(Option::as_mut) else {
+                continue;
+            };
+            if entry.generation != generation || entry.timer_at != Some(at) {
+                continue;
+            }
+            entry.timer_at = None;
+            entry.core.handle_timeout(now);
+            drain_control(&mut entry.core, &mut entry.out);
+            self.finish(index);
+        }
+    }
+
+    fn remove(&mut self, index: usize) {
+        let Some(mut entry) = self.entries[index].take() else {
+            return;
+        };
+        let _ = self.poll.registry().deregister(&mut entry.stream);
+        self.free.push(index);
+        self.live -= 1;
+        let id = ConnId(index);
+        if let Some(error) = entry.error.take() {
+            self.handler.on_error(id, error);
+        }
+        if entry.opened {
+            self.handler.on_close(id, entry.close_cause());
+        } else if entry.core.close_cause().is_some() && !entry.dead {
+            // A handshake timeout: the upgrade never completed.
+            self.handler
+                .on_error(id, Error::Io(io::ErrorKind::TimedOut.into()));
+        }
+    }
+
+    /// Runs `f` on an open connection from outside a callback (e.g. to send on a timer of
+    /// the application's own); returns `None` if the connection is gone.
+    pub fn with_conn<R>(&mut self, id: ConnId, f: impl FnOnce(&mut Conn<'_>) -> R) -> Option<R> {
+        let now = self.now();
+        let entry = self.entries.get_mut(id.0).and_then(Option::as_mut)?;
+        if !entry.is_open() {
+            return None;
+        }
+        let result = f(&mut Conn {
+            id,
+            now,
+            core: &mut entry.core,
+            out: &mut entry.out,
+        });
+        self.finish(id.0);
+        Some(result)
+    }
+}

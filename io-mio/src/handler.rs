@@ -1,0 +1,161 @@
+//! What the application implements, and what it may do inside a callback.
+
+use sansws::handshake::Request;
+
+use crate::error::Error;
+use sansws::{CloseCause, CloseCode, Connection, Instant, MessageKind, SendError};
+
+/// Identifies a connection within its event loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnId(pub(crate) usize);
+
+impl ConnId {
+    /// The index of the connection in its loop (reused after the connection ends).
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+/// A received message, borrowed from the loop's read buffer: copy what you keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Message<'a> {
+    /// Text or binary.
+    pub kind: MessageKind,
+    /// The payload; for text, UTF-8 validated by the core.
+    pub payload: &'a [u8],
+}
+
+impl<'a> Message<'a> {
+    /// The text of a text message.
+    pub fn text(&self) -> Option<&'a str> {
+        match self.kind {
+            MessageKind::Text => core::str::from_utf8(self.payload).ok(),
+            MessageKind::Binary => None,
+        }
+    }
+}
+
+/// The server's answer to an upgrade request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upgrade<'a> {
+    /// Accept, choosing this subprotocol (one the client offered) or none.
+    Accept(Option<&'a str>),
+    /// Refuse with this HTTP status (e.g. 403 for a foreign origin).
+    Refuse(u16),
+}
+
+/// The application's callbacks. Each runs on the loop's thread; none may block.
+pub trait Handler {
+    /// Server: decide on a valid upgrade request. By default every request is accepted
+    /// without a subprotocol.
+    fn on_upgrade(&mut self, request: &Request<'_, '_>) -> Upgrade<'static> {
+        let _ = request;
+        Upgrade::Accept(None)
+    }
+
+    /// The upgrade completed: the connection is open.
+    fn on_open(&mut self, conn: &mut Conn<'_>) {
+        let _ = conn;
+    }
+
+    /// A whole message arrived.
+    fn on_message(&mut self, conn: &mut Conn<'_>, message: Message<'_>);
+
+    /// A ping arrived (already answered unless `Config::auto_pong` is off).
+    fn on_ping(&mut self, conn: &mut Conn<'_>, payload: &[u8]) {
+        let _ = (conn, payload);
+    }
+
+    /// A pong arrived.
+    fn on_pong(&mut self, conn: &mut Conn<'_>, payload: &[u8]) {
+        let _ = (conn, payload);
+    }
+
+    /// The connection ended (after its last bytes were written), and why. Called once for
+    /// every connection that opened.
+    fn on_close(&mut self, id: ConnId, cause: CloseCause) {
+        let _ = (id, cause);
+    }
+
+    /// An upgrade failed (refused request, invalid response, timeout) or a client could not
+    /// connect; the connection is gone.
+    fn on_error(&mut self, id: ConnId, error: Error) {
+        let _ = (id, error);
+    }
+}
+
+/// One connection, as seen from inside a callback: send to it, ping it, close it.
+#[derive(Debug)]
+pub struct Conn<'a> {
+    pub(crate) id: ConnId,
+    pub(crate) now: Instant,
+    pub(crate) core: &'a mut Connection,
+    pub(crate) out: &'a mut Vec<u8>,
+}
+
+impl Conn<'_> {
+    /// This connection's id.
+    pub fn id(&self) -> ConnId {
+        self.id
+    }
+
+    /// The protocol state machine (state, role, configuration).
+    pub fn connection(&self) -> &Connection {
+        self.core
+    }
+
+    /// Queues a text message.
+    pub fn send_text(&mut self, text: &str) -> Result<(), SendError> {
+        self.send(MessageKind::Text, text.as_bytes())
+    }
+
+    /// Queues a binary message.
+    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), SendError> {
+        self.send(MessageKind::Binary, data)
+    }
+
+    /// Queues a message of `kind` (text must be UTF-8).
+    pub fn send(&mut self, kind: MessageKind, payload: &[u8]) -> Result<(), SendError> {
+        let required = self.core.encoded_len(payload.len());
+        let out = &mut *self.out;
+        let core = &mut *self.core;
+        append_with(out, required, |buf| core.send(kind, payload, buf))
+    }
+
+    /// Queues a ping (at most 125 bytes).
+    pub fn ping(&mut self, payload: &[u8]) -> Result<(), SendError> {
+        let core = &mut *self.core;
+        append_with(self.out, 14 + payload.len(), |buf| core.ping(payload, buf))
+    }
+
+    /// Starts the closing handshake.
+    pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), SendError> {
+        self.core.close(self.now, code, reason)?;
+        drain_control(self.core, self.out);
+        Ok(())
+    }
+}
+
+/// Appends what `write` encodes into at most `room` fresh bytes of `out`.
+pub(crate) fn append_with<E>(
+    out: &mut Vec<u8>,
+    room: usize,
+    write: impl FnOnce(&mut [u8]) -> Result<usize, E>,
+) -> Result<(), E> {
+    let start = out.len();
+    out.resize(start + room, 0);
+    let result = write(&mut out[start..]);
+    let written = *result.as_ref().unwrap_or(&0);
+    out.truncate(start + written);
+    result.map(|_| ())
+}
+
+/// Moves the control frames the core queued (pongs, pings, close) into `out`.
+pub(crate) fn drain_control(core: &mut Connection, out: &mut Vec<u8>) {
+    while core.wants_transmit() {
+        let room = 3 * (14 + 125);
+        if append_with(out, room, |buf| core.poll_transmit(buf)).is_err() {
+            break;
+        }
+    }
+}
