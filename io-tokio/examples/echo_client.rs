@@ -9,7 +9,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> sansws_tokio::Result<()> {
-    let url = std::env::args().last().unwrap_or_default();
+    let url = std::env::args().next_back().unwrap_or_default();
     let mut ws = connect(&url).await?;
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     let mut input_open = true;

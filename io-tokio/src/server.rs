@@ -1,6 +1,6 @@
 //! Accepting upgrades: on any stream, or from a `TcpListener`.
 
-use std::future::Future;
+use core::future::Future;
 
 use bytes::BytesMut;
 use sansws::conn::WebSocket;

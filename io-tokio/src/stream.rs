@@ -7,7 +7,7 @@
 
 use core::future::{poll_fn, Future};
 use core::pin::Pin;
-use core::task::{ready, Context, Poll};
+use core::task::{ready, Context, Poll, Waker};
 use std::io::{self, IoSlice};
 
 use futures_core::Stream;
@@ -46,6 +46,10 @@ pub struct WebSocketStream<S> {
     shut_down: bool,
     /// A protocol error to report once its close frame is written.
     failed: Option<sansws::ProtocolError>,
+    /// Tasks that found the transport full. The transport wakes only the task that polled it
+    /// last, so when the halves of a `split` wait on two tasks, the others are woken from
+    /// here whenever the queue moves (and re-register if they still have to wait).
+    write_waiters: Vec<Waker>,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
@@ -61,6 +65,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
             finished: false,
             shut_down: false,
             failed: None,
+            write_waiters: Vec::new(),
         }
     }
 
@@ -118,6 +123,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
 
     /// Writes queued output until the queue is empty (or the transport would block).
     fn poll_write_queued(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let before = self.ws.queued_len();
+        let poll = self.poll_write_queued_once(cx);
+        if poll.is_ready() || self.ws.queued_len() < before {
+            for waker in self.write_waiters.drain(..) {
+                if !waker.will_wake(cx.waker()) {
+                    waker.wake();
+                }
+            }
+        }
+        if poll.is_pending() && !self.write_waiters.iter().any(|w| w.will_wake(cx.waker())) {
+            self.write_waiters.push(cx.waker().clone());
+        }
+        poll
+    }
+
+    fn poll_write_queued_once(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         while self.ws.queued_len() > 0 {
             let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
             let mut count = 0;
