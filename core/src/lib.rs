@@ -106,6 +106,9 @@
 //! Without either, everything above except [`conn::WebSocket`] works on borrowed buffers.
 #![no_std]
 #![deny(unsafe_code)]
+// The core must stay usable without std: name items by their lowest home. (Only here: the
+// adapters, tests and benches are std code.)
+#![warn(clippy::std_instead_of_core, clippy::alloc_instead_of_core)]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
