@@ -6,10 +6,12 @@
 
 mod support;
 
-use sansws::{Config, ProtocolError, Role};
-use support::fail::{assert_fails, from_peer};
-use support::quiet;
+use sansws::{CloseCause, CloseCode, Config, ProtocolError, Role};
+use support::driver::{Driver, Got};
+use support::fail::{assert_fails, from_peer, upgraded};
+use support::wire::only_close;
 use support::wire::{close_payload, raw_frame, BINARY, CLOSE, CONT, FIN, KEY, PING, PONG, TEXT};
+use support::{quiet, T0};
 
 const ROLES: [Role; 2] = [Role::Server, Role::Client];
 
@@ -163,5 +165,23 @@ fn errors_use_the_configured_limits_too() {
     for role in ROLES {
         let bad = from_peer(role, BINARY, true, &[0; 11]);
         assert_fails(role, config, &bad, ProtocolError::FrameTooLarge);
+    }
+}
+
+#[test]
+fn an_error_after_our_close_sends_no_second_close_frame() {
+    for role in ROLES {
+        let mut d = Driver::new(upgraded(role, quiet(), T0));
+        d.conn.close(T0, CloseCode::GOING_AWAY, "").unwrap();
+        d.drain();
+        assert_eq!(only_close(&d.take_wire()), Some(1001));
+        // While awaiting the answer, the peer breaks a rule.
+        d.feed(T0, &from_peer(role, CONT, true, b"?"));
+        let err = ProtocolError::UnexpectedContinuation;
+        assert_eq!(d.got, [Got::Error(err)]);
+        assert!(d.wire.is_empty(), "a second close frame was written");
+        assert_eq!(d.conn.close_cause(), Some(CloseCause::ProtocolError(err)));
+        d.feed(T0, &from_peer(role, CLOSE, true, b""));
+        assert_eq!(d.got.len(), 1);
     }
 }

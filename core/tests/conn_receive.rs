@@ -307,3 +307,17 @@ fn bytes_before_upgraded_wait_for_it() {
     d.feed(T0, &bytes);
     assert_eq!(d.got, [Got::text("early")]);
 }
+
+#[test]
+fn eof_before_a_close_is_abnormal_and_ends_all_output() {
+    let mut d = driver(Role::Server);
+    d.feed(T0, &client_frame(PING, true, b"unanswered"));
+    d.conn.handle_eof();
+    assert_eq!(d.conn.close_cause(), Some(CloseCause::Abnormal));
+    let mut out = [0u8; 64];
+    assert_eq!(d.conn.send_text("x", &mut out), Err(SendError::Closed));
+    assert_eq!(d.conn.poll_transmit(&mut out), Ok(0));
+    assert_eq!(d.conn.poll_timeout(), None);
+    d.feed(T0, &client_frame(TEXT, true, b"after eof"));
+    assert_eq!(d.got.len(), 1);
+}
