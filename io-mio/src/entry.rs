@@ -190,10 +190,10 @@ impl Entry {
                     if let Some(protocol) = protocol {
                         accept = accept.subprotocol(protocol);
                     }
-                    let written =
-                        append_with(&mut self.out, 512, |out| request.write_accept(&accept, out));
-                    match written {
-                        Ok(()) => {
+                    let mut answer = [0u8; 512];
+                    match request.write_accept(&accept, &mut answer) {
+                        Ok(len) => {
+                            self.write_through(&answer[..len]);
                             self.core.upgraded(now);
                             self.phase = Phase::Open;
                             Some(head_len)
@@ -252,6 +252,20 @@ impl Entry {
     fn fail(&mut self, error: Error) {
         self.phase = Phase::Failed;
         self.error = Some(error);
+    }
+
+    /// Writes `bytes` straight to the socket when nothing is queued, queuing only what it
+    /// does not take: the 101 answer then never costs an idle connection a buffer.
+    fn write_through(&mut self, mut bytes: &[u8]) {
+        while !self.wants_write() && !bytes.is_empty() {
+            match self.stream.write(bytes) {
+                Ok(0) => break,
+                Ok(n) => bytes = &bytes[n..],
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+        self.out.extend_from_slice(bytes);
     }
 
     /// Writes queued output until it is all out or the socket would block.
