@@ -181,7 +181,7 @@ async fn python_server(python: &PathBuf) -> (Peer, u16) {
 }
 
 /// Our client against Python's server: echoes of every length encoding, idle time across
-/// its keepalive pings (100 ms, dropped after 300 ms without a pong), close handshake.
+/// its keepalive pings (100 ms, dropped after 500 ms without a pong), close handshake.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokio_client_against_python_server() {
     let Some(python) = python() else { return };

@@ -6,7 +6,7 @@ Listens on 127.0.0.1 and prints "PORT <n>" once ready. Paths:
   /echo         echoes every message
   /subprotocol  sends the negotiated subprotocol as a text message, then echoes
   /close        sends "closing", then closes with 4001 "server says bye"
-It pings every client every 100 ms and drops one whose pong takes over 300 ms. It exits when
+It pings every client every 100 ms and drops one whose pong takes over 500 ms. It exits when
 its standard input ends (the test that started it is gone) or after 60 s at most.
 """
 
@@ -41,7 +41,7 @@ def main() -> None:
         max_size=None,
         select_subprotocol=select_subprotocol,
         ping_interval=0.1,
-        ping_timeout=0.3,
+        ping_timeout=0.5,
     ) as server:
         def stop_when_stdin_ends() -> None:
             sys.stdin.read()
