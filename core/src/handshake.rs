@@ -72,6 +72,7 @@ mod error;
 mod head;
 mod headers;
 mod server;
+mod sha1;
 mod url;
 mod write;
 

@@ -4,9 +4,9 @@ use core::fmt;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use sha1::{Digest, Sha1};
 
 use super::headers::trim_ows;
+use super::sha1::Sha1;
 
 /// The GUID appended to the key before hashing (RFC 6455 §1.3).
 pub const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -64,7 +64,7 @@ impl AcceptKey {
         let mut sha = Sha1::new();
         sha.update(key);
         sha.update(GUID.as_bytes());
-        let digest = sha.finalize();
+        let digest = sha.finish();
         let mut out = [0u8; 28];
         // 20 bytes always encode to exactly 28 characters with padding.
         let _ = STANDARD.encode_slice(digest, &mut out);
