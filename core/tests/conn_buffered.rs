@@ -258,3 +258,22 @@ fn buffered_sends_before_upgraded_are_refused() {
     assert_eq!(ws.close(T0, CloseCode::NORMAL, ""), Err(SendError::NotOpen));
     assert_eq!(ws.queued_len(), 0);
 }
+
+#[test]
+fn a_peer_that_pings_but_never_reads_cannot_grow_the_queue_past_its_cap() {
+    let config = Config {
+        max_send_queue: 1000,
+        ..Config::default()
+    };
+    let mut ws = buffered(Role::Server, config);
+    let ping = client_frame(PING, true, &[7; 125]);
+    for _ in 0..100 {
+        ws.handle_read(T0, &ping);
+        while let Ok(Some(_)) = ws.poll_event() {}
+    }
+    // Pongs are answered until the cap, then only the most recent ping would be (§5.5.3).
+    assert!(ws.queued_len() < 1000 + 127, "{}", ws.queued_len());
+    assert!(ws.queued_len() >= 1000 - 127);
+    let pongs = parse_frames(&output(&ws));
+    assert!(pongs.iter().all(|f| f.opcode == PONG));
+}

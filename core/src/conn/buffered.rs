@@ -387,6 +387,11 @@ impl WebSocket {
 
     /// Moves the control frames the engine queued (pongs, pings, close) into the output.
     fn flush_control(&mut self) {
+        if self.queued >= self.conn.config.max_send_queue {
+            // A peer that pings but never reads would grow the queue without bound; RFC 6455
+            // §5.5.3 lets us answer only the most recent ping, and that one can wait.
+            self.conn.control.pong = None;
+        }
         if self.conn.wants_transmit() {
             let mut frames = [0; CONTROL_ROOM];
             let n = self.conn.poll_transmit(&mut frames).unwrap_or(0);
