@@ -41,6 +41,8 @@ pub(crate) struct Entry {
     pub(crate) out: Vec<u8>,
     out_pos: usize,
     pub(crate) writable_interest: bool,
+    /// Reading stopped because the output is over its cap (the peer is not reading).
+    pub(crate) read_paused: bool,
     /// The deadline this entry is filed under in the loop's timer heap.
     pub(crate) timer_at: Option<Instant>,
     pub(crate) generation: u32,
@@ -62,6 +64,7 @@ impl Entry {
             out: Vec::new(),
             out_pos: 0,
             writable_interest: false,
+            read_paused: false,
             timer_at: None,
             generation,
             error: None,
@@ -289,5 +292,11 @@ impl Entry {
 
     pub(crate) fn wants_write(&self) -> bool {
         self.out_pos < self.out.len()
+    }
+
+    /// Whether the unwritten output has reached the send-queue cap: stop reading from a
+    /// peer that does not read, so its echoes and pongs cannot pile up without bound.
+    pub(crate) fn is_backlogged(&self) -> bool {
+        self.out.len() - self.out_pos >= self.core.config().max_send_queue
     }
 }

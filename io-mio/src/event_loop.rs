@@ -187,6 +187,11 @@ impl<H: Handler> EventLoop<H> {
                             if entry.flush().is_err() {
                                 entry.core.handle_eof();
                                 entry.dead = true;
+                            } else if entry.read_paused && !entry.is_backlogged() {
+                                // Readiness is edge-triggered: what arrived meanwhile is
+                                // only seen by reading now.
+                                entry.read_paused = false;
+                                self.read_all(index);
                             }
                         }
                     }
@@ -265,6 +270,10 @@ impl<H: Handler> EventLoop<H> {
                 return;
             };
             if entry.is_done() {
+                return;
+            }
+            if entry.is_backlogged() {
+                entry.read_paused = true;
                 return;
             }
             let n = match entry.stream.read(&mut self.buf) {

@@ -115,7 +115,13 @@ impl Conn<'_> {
     }
 
     /// Queues a message of `kind` (text must be UTF-8).
+    ///
+    /// Refused with [`SendError::QueueFull`] while the unwritten output is at
+    /// `Config::max_send_queue` (a slow consumer).
     pub fn send(&mut self, kind: MessageKind, payload: &[u8]) -> Result<(), SendError> {
+        if !self.out.is_empty() && self.out.len() >= self.core.config().max_send_queue {
+            return Err(SendError::QueueFull);
+        }
         let required = self.core.encoded_len(payload.len());
         let out = &mut *self.out;
         let core = &mut *self.core;
