@@ -67,6 +67,7 @@
 //! is refused at once rather than waited for.
 
 mod accept;
+mod base64;
 mod client;
 mod error;
 mod head;

@@ -2,9 +2,7 @@
 
 use core::fmt;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
-
+use super::base64;
 use super::headers::trim_ows;
 use super::sha1::Sha1;
 
@@ -20,8 +18,8 @@ impl Key {
     /// randomness). RFC 6455 §4.1 asks for a fresh random nonce per connection.
     pub fn from_nonce(nonce: [u8; 16]) -> Self {
         let mut out = [0u8; 24];
-        // 16 bytes always encode to exactly 24 characters with padding.
-        let _ = STANDARD.encode_slice(nonce, &mut out);
+        // 16 bytes encode to exactly 24 characters with padding.
+        base64::encode(&nonce, &mut out);
         Key(out)
     }
 
@@ -30,16 +28,17 @@ impl Key {
     pub fn parse(value: &[u8]) -> Option<Self> {
         let value = trim_ows(value);
         let encoded: [u8; 24] = value.try_into().ok()?;
-        let mut decoded = [0u8; 18];
-        match STANDARD.decode_slice(encoded, &mut decoded) {
-            Ok(16) => Some(Key(encoded)),
-            _ => None,
-        }
+        base64::decode_key(&encoded).map(|_| Key(encoded))
     }
 
     /// The key as it appears on the wire.
     pub fn as_str(&self) -> &str {
         core::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    /// The key's bytes, as they appear on the wire.
+    pub(super) fn as_bytes(&self) -> &[u8; 24] {
+        &self.0
     }
 
     /// The `Sec-WebSocket-Accept` value a server answers this key with.
@@ -66,8 +65,8 @@ impl AcceptKey {
         sha.update(GUID.as_bytes());
         let digest = sha.finish();
         let mut out = [0u8; 28];
-        // 20 bytes always encode to exactly 28 characters with padding.
-        let _ = STANDARD.encode_slice(digest, &mut out);
+        // 20 bytes encode to exactly 28 characters with padding.
+        base64::encode(&digest, &mut out);
         AcceptKey(out)
     }
 

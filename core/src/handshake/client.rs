@@ -90,7 +90,7 @@ impl<'a> ClientRequest<'a> {
             .put(b" HTTP/1.1\r\n")
             .header("Host", self.host.as_bytes())
             .put(b"Upgrade: websocket\r\nConnection: Upgrade\r\n")
-            .header("Sec-WebSocket-Key", key.as_str().as_bytes())
+            .header("Sec-WebSocket-Key", key.as_bytes())
             .put(b"Sec-WebSocket-Version: 13\r\n");
         write_list(&mut w, "Sec-WebSocket-Protocol", self.subprotocols);
         write_list(&mut w, "Sec-WebSocket-Extensions", self.extensions);

@@ -48,7 +48,7 @@ impl Sha1 {
         }
         self.update(&bits.to_be_bytes());
         let mut digest = [0u8; 20];
-        for (out, word) in digest.chunks_exact_mut(4).zip(self.state) {
+        for (out, word) in digest.chunks_exact_mut(4).zip(&self.state) {
             out.copy_from_slice(&word.to_be_bytes());
         }
         digest
@@ -96,8 +96,8 @@ fn compress(state: &mut [u32; 5], block: &[u8; 64]) {
         b = a;
         a = temp;
     }
-    for (h, v) in state.iter_mut().zip([a, b, c, d, e]) {
-        *h = h.wrapping_add(v);
+    for (h, v) in state.iter_mut().zip(&[a, b, c, d, e]) {
+        *h = h.wrapping_add(*v);
     }
 }
 
