@@ -10,7 +10,7 @@ use crate::conn::connection::Connection;
 use crate::conn::error::{CloseCause, SendError};
 use crate::conn::event::MessageKind;
 use crate::conn::recv::{RawEvent, Step};
-use crate::conn::send::fragments;
+use crate::conn::send::{fragments, Part};
 use crate::error::ProtocolError;
 use crate::frame::{apply_mask, FrameHeader, MAX_HEADER_LEN};
 use crate::time::Instant;
@@ -253,24 +253,18 @@ impl WebSocket {
     /// A server's large payloads are queued without a copy.
     pub fn send(&mut self, message: Message) -> Result<(), SendError> {
         let kind = message.kind();
-        self.conn.check_no_stream()?;
-        self.queue_message(kind, message.into_payload(), true)
+        self.queue_message(kind, message.into_payload(), Part::Whole)
     }
 
     /// Queues a text message.
     pub fn send_text(&mut self, text: &str) -> Result<(), SendError> {
-        self.conn.check_no_stream()?;
-        self.queue_message(
-            MessageKind::Text,
-            Bytes::copy_from_slice(text.as_bytes()),
-            true,
-        )
+        let data = Bytes::copy_from_slice(text.as_bytes());
+        self.queue_message(MessageKind::Text, data, Part::Whole)
     }
 
     /// Queues a binary message.
     pub fn send_binary(&mut self, data: impl Into<Bytes>) -> Result<(), SendError> {
-        self.conn.check_no_stream()?;
-        self.queue_message(MessageKind::Binary, data.into(), true)
+        self.queue_message(MessageKind::Binary, data.into(), Part::Whole)
     }
 
     /// Queues one fragment of a streamed message (see [`Connection::send_fragment`]).
@@ -280,7 +274,7 @@ impl WebSocket {
         data: impl Into<Bytes>,
         last: bool,
     ) -> Result<(), SendError> {
-        self.queue_message(kind, data.into(), last)
+        self.queue_message(kind, data.into(), Part::Fragment { last })
     }
 
     /// Queues a ping with up to 125 bytes of payload.
@@ -345,17 +339,17 @@ impl WebSocket {
         &mut self,
         kind: MessageKind,
         data: Bytes,
-        last: bool,
+        part: Part,
     ) -> Result<(), SendError> {
-        let opcode = self.conn.begin_message(kind)?;
+        let opcode = self.conn.begin_message(kind, part)?;
         let max = self.conn.config.max_send_frame_len;
         let total = self.conn.encoded_len(data.len());
         self.check_room(total)?;
-        for (range, opcode, fin) in fragments(opcode, data.len(), max, last) {
+        for (range, opcode, fin) in fragments(opcode, data.len(), max, part.is_last()) {
             let header = self.conn.frame_header(opcode, fin, range.len());
             self.push_frame(&header, data.slice(range));
         }
-        self.conn.end_message(kind, last);
+        self.conn.end_message(kind, part);
         self.queued += total;
         Ok(())
     }

@@ -48,6 +48,21 @@ impl Sender {
     }
 }
 
+/// What one send carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Part {
+    /// A whole message: refused while a streamed message is open.
+    Whole,
+    /// A fragment of a streamed message; `last` ends it.
+    Fragment { last: bool },
+}
+
+impl Part {
+    pub(crate) fn is_last(self) -> bool {
+        matches!(self, Part::Whole | Part::Fragment { last: true })
+    }
+}
+
 /// The frames of one outgoing message: `(range of the payload, opcode, fin)` for each.
 pub(crate) fn fragments(
     opcode: OpCode,
@@ -98,8 +113,7 @@ impl Connection {
         payload: &[u8],
         out: &mut [u8],
     ) -> Result<usize, SendError> {
-        self.check_no_stream()?;
-        self.write_message(kind, payload, true, out)
+        self.write_message(kind, payload, Part::Whole, out)
     }
 
     /// Sends one fragment of a streamed message into `out`: the first call opens a message of
@@ -112,7 +126,7 @@ impl Connection {
         last: bool,
         out: &mut [u8],
     ) -> Result<usize, SendError> {
-        self.write_message(kind, payload, last, out)
+        self.write_message(kind, payload, Part::Fragment { last }, out)
     }
 
     /// Sends a ping with up to 125 bytes of payload into `out`.
@@ -199,33 +213,27 @@ impl Connection {
         }
     }
 
-    /// A whole message may not start while a streamed one is open (it would otherwise be taken
-    /// for the streamed message's last fragment).
-    pub(crate) fn check_no_stream(&self) -> Result<(), SendError> {
+    /// Checks a message (or fragment) may be sent, and returns its first opcode.
+    pub(crate) fn begin_message(
+        &mut self,
+        kind: MessageKind,
+        part: Part,
+    ) -> Result<OpCode, SendError> {
         self.check_open()?;
-        match self.tx.streaming {
-            Some(_) => Err(SendError::MessageInProgress),
-            None => Ok(()),
+        match (self.tx.streaming, part) {
+            (None, _) => Ok(match kind {
+                MessageKind::Text => OpCode::Text,
+                MessageKind::Binary => OpCode::Binary,
+            }),
+            (Some(open), Part::Fragment { .. }) if open == kind => Ok(OpCode::Continuation),
+            // A whole message inside a streamed one would be taken for its last fragment.
+            (Some(_), _) => Err(SendError::MessageInProgress),
         }
     }
 
-    /// Checks a message (or fragment) may be sent, and returns its first opcode.
-    pub(crate) fn begin_message(&mut self, kind: MessageKind) -> Result<OpCode, SendError> {
-        self.check_open()?;
-        let opcode = match self.tx.streaming {
-            Some(open) if open == kind => OpCode::Continuation,
-            Some(_) => return Err(SendError::MessageInProgress),
-            None => match kind {
-                MessageKind::Text => OpCode::Text,
-                MessageKind::Binary => OpCode::Binary,
-            },
-        };
-        Ok(opcode)
-    }
-
     /// Records that a message (or fragment) was written.
-    pub(crate) fn end_message(&mut self, kind: MessageKind, last: bool) {
-        self.tx.streaming = if last { None } else { Some(kind) };
+    pub(crate) fn end_message(&mut self, kind: MessageKind, part: Part) {
+        self.tx.streaming = if part.is_last() { None } else { Some(kind) };
     }
 
     /// The header of one outgoing frame, with a fresh mask for a client.
@@ -243,21 +251,21 @@ impl Connection {
         &mut self,
         kind: MessageKind,
         payload: &[u8],
-        last: bool,
+        part: Part,
         out: &mut [u8],
     ) -> Result<usize, SendError> {
-        let opcode = self.begin_message(kind)?;
+        let opcode = self.begin_message(kind, part)?;
         let max = self.config.max_send_frame_len;
         let required = self.encoded_len(payload.len());
         if out.len() < required {
             return Err(InsufficientSize { required }.into());
         }
         let mut written = 0;
-        for (range, opcode, fin) in fragments(opcode, payload.len(), max, last) {
+        for (range, opcode, fin) in fragments(opcode, payload.len(), max, part.is_last()) {
             let header = self.frame_header(opcode, fin, range.len());
             written += write_frame(&header, &payload[range], &mut out[written..])?;
         }
-        self.end_message(kind, last);
+        self.end_message(kind, part);
         Ok(written)
     }
 
