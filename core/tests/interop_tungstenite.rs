@@ -6,6 +6,8 @@
 //!
 //! Every wait is bounded ([`MAX_STEPS`]); nothing sleeps or spins.
 
+#![cfg(feature = "std")]
+
 extern crate alloc;
 
 use alloc::collections::VecDeque;
