@@ -59,7 +59,7 @@ where
     let mut conn = Connection::client(options.config, os_entropy, clock.now());
     let deadline = conn.poll_timeout().map(|at| clock.deadline(at));
     let upgrade = upgrade(&mut io, host, target, options);
-    let leftover = match deadline {
+    let (leftover, subprotocol) = match deadline {
         Some(deadline) => match tokio::time::timeout_at(deadline, upgrade).await {
             Ok(result) => result?,
             Err(_) => {
@@ -73,7 +73,7 @@ where
     conn.upgraded(now);
     let mut ws = WebSocket::new(conn);
     ws.handle_read(now, &leftover);
-    Ok(WebSocketStream::new(io, ws, clock))
+    Ok(WebSocketStream::new(io, ws, clock, subprotocol))
 }
 
 async fn upgrade<S>(
@@ -81,7 +81,7 @@ async fn upgrade<S>(
     host: &str,
     target: &str,
     options: &ClientOptions,
-) -> Result<BytesMut>
+) -> Result<(BytesMut, Option<String>)>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -118,8 +118,9 @@ where
         let mut storage: HeaderStorage = HeaderStorage::new();
         match handshake.check_response(&buf, &mut storage, &options.limits) {
             Ok(Status::Incomplete { .. }) => continue,
-            Ok(Status::Complete((Response::Upgraded(_), head_len))) => {
-                return Ok(buf.split_off(head_len))
+            Ok(Status::Complete((Response::Upgraded(upgraded), head_len))) => {
+                let subprotocol = upgraded.subprotocol().map(str::to_owned);
+                return Ok((buf.split_off(head_len), subprotocol));
             }
             Ok(Status::Complete((Response::Refused(refused), _))) => {
                 return Err(Error::Refused {

@@ -17,6 +17,12 @@ pub enum Error {
     Send(SendError),
     /// The upgrade request was refused (server side); the HTTP answer was sent.
     Request(RequestError),
+    /// The application refused the upgrade with this status (server side); the answer was
+    /// sent.
+    Declined {
+        /// The HTTP status.
+        status: u16,
+    },
     /// The upgrade response was invalid (client side).
     Response(ResponseError),
     /// The server answered the upgrade with another status than 101.
@@ -43,6 +49,7 @@ impl fmt::Display for Error {
             Error::Protocol(err) => write!(f, "protocol: {err}"),
             Error::Send(err) => write!(f, "send: {err}"),
             Error::Request(err) => write!(f, "upgrade request refused: {err}"),
+            Error::Declined { status } => write!(f, "upgrade declined with status {status}"),
             Error::Response(err) => write!(f, "invalid upgrade response: {err}"),
             Error::Refused { status, .. } => write!(f, "upgrade refused with status {status}"),
             Error::Write(err) => write!(f, "handshake: {err}"),

@@ -38,5 +38,5 @@ pub use client::{client_with, connect, connect_with, ClientOptions};
 pub use error::{Error, Result};
 pub use sansws;
 pub use sansws::conn::Message;
-pub use server::{accept, accept_with, serve, ServerOptions};
+pub use server::{accept, accept_with, accept_with_decision, serve, Decision, ServerOptions};
 pub use stream::WebSocketStream;

@@ -4,7 +4,9 @@ use core::future::Future;
 
 use bytes::BytesMut;
 use sansws::conn::WebSocket;
-use sansws::handshake::{Accept, HeaderStorage, Limits, Request};
+use sansws::handshake::{
+    reason_phrase, write_reject, Accept, Header, HeaderStorage, Limits, Request, WriteError,
+};
 use sansws::{Config, Connection, Status};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -35,16 +37,64 @@ where
 
 /// Accepts a WebSocket upgrade on `io` (TCP, TLS, anything): reads the request head within
 /// the handshake timeout, answers 101 or the status the refusal calls for, and hands the
-/// bytes read past the head to the connection.
-pub async fn accept_with<S>(mut io: S, options: &ServerOptions) -> Result<WebSocketStream<S>>
+/// bytes read past the head to the connection. The subprotocol is the first of
+/// `options.subprotocols` the client offered.
+pub async fn accept_with<S>(io: S, options: &ServerOptions) -> Result<WebSocketStream<S>>
 where
     S: AsyncRead + AsyncWrite + Unpin,
+{
+    accept_with_decision(io, options, |request| Decision::Accept {
+        subprotocol: options
+            .subprotocols
+            .iter()
+            .find(|ours| {
+                request
+                    .subprotocols()
+                    .any(|offered| offered == ours.as_str())
+            })
+            .cloned(),
+        headers: Vec::new(),
+    })
+    .await
+}
+
+/// The server's answer to a valid upgrade request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Upgrade, choosing this subprotocol (one the client offered) and adding these response
+    /// headers (e.g. `Set-Cookie`).
+    Accept {
+        /// The chosen subprotocol.
+        subprotocol: Option<String>,
+        /// Extra response headers.
+        headers: Vec<(String, String)>,
+    },
+    /// Refuse with this HTTP status (e.g. 403 for a foreign `Origin`, 404 for an unknown
+    /// path) and body.
+    Reject {
+        /// The HTTP status.
+        status: u16,
+        /// The response body.
+        body: Vec<u8>,
+    },
+}
+
+/// Like [`accept_with`], but `decide` sees the parsed request (path, query, `Origin`,
+/// offered subprotocols, any header) and accepts or refuses it.
+pub async fn accept_with_decision<S, F>(
+    mut io: S,
+    options: &ServerOptions,
+    decide: F,
+) -> Result<WebSocketStream<S>>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    F: FnOnce(&Request<'_, '_>) -> Decision,
 {
     let clock = Clock::new();
     let mut conn = Connection::server(options.config, clock.now());
     let deadline = conn.poll_timeout().map(|at| clock.deadline(at));
-    let upgrade = read_request(&mut io, options);
-    let leftover = match deadline {
+    let upgrade = read_request(&mut io, options, decide);
+    let (leftover, subprotocol) = match deadline {
         Some(deadline) => match tokio::time::timeout_at(deadline, upgrade).await {
             Ok(result) => result?,
             Err(_) => {
@@ -58,47 +108,88 @@ where
     conn.upgraded(now);
     let mut ws = WebSocket::new(conn);
     ws.handle_read(now, &leftover);
-    Ok(WebSocketStream::new(io, ws, clock))
+    Ok(WebSocketStream::new(io, ws, clock, subprotocol))
 }
 
-/// Reads and answers the request; returns the bytes read past its head.
-async fn read_request<S>(io: &mut S, options: &ServerOptions) -> Result<BytesMut>
+/// Reads and answers the request; returns the bytes read past its head and the chosen
+/// subprotocol.
+async fn read_request<S, F>(
+    io: &mut S,
+    options: &ServerOptions,
+    decide: F,
+) -> Result<(BytesMut, Option<String>)>
 where
     S: AsyncRead + AsyncWrite + Unpin,
+    F: FnOnce(&Request<'_, '_>) -> Decision,
 {
     let mut buf = BytesMut::with_capacity(1024);
-    let mut out = vec![0; 1024];
+    let mut out = Vec::new();
+    let mut decide = Some(decide);
     loop {
         if io.read_buf(&mut buf).await? == 0 {
             return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof).into());
         }
         let mut storage: HeaderStorage = HeaderStorage::new();
-        let (written, head_len) = match Request::parse(&buf, &mut storage, &options.limits) {
+        let (request, head_len) = match Request::parse(&buf, &mut storage, &options.limits) {
             Ok(Status::Incomplete { .. }) => continue,
-            Ok(Status::Complete((request, head_len))) => {
-                let protocol = options.subprotocols.iter().find(|ours| {
-                    request
-                        .subprotocols()
-                        .any(|offered| offered == ours.as_str())
-                });
-                let mut accept = Accept::new();
-                if let Some(protocol) = protocol {
-                    accept = accept.subprotocol(protocol);
-                }
-                (request.write_accept(&accept, &mut out)?, head_len)
-            }
+            Ok(Status::Complete(parsed)) => parsed,
             Err(refused) => {
-                let n = refused
-                    .write_response(&mut out)
-                    .map_err(sansws::handshake::WriteError::from)?;
-                io.write_all(&out[..n]).await?;
+                write_with(&mut out, |out| {
+                    refused.write_response(out).map_err(Into::into)
+                })?;
+                io.write_all(&out).await?;
                 io.shutdown().await?;
                 return Err(Error::Request(refused));
             }
         };
-        io.write_all(&out[..written]).await?;
-        return Ok(buf.split_off(head_len));
+        let decide = decide.take().expect("a head completes once");
+        match decide(&request) {
+            Decision::Accept {
+                subprotocol,
+                headers,
+            } => {
+                let headers: Vec<Header<'_>> = headers
+                    .iter()
+                    .map(|(name, value)| Header {
+                        name,
+                        value: value.as_bytes(),
+                    })
+                    .collect();
+                let mut accept = Accept::new().headers(&headers);
+                if let Some(protocol) = &subprotocol {
+                    accept = accept.subprotocol(protocol);
+                }
+                write_with(&mut out, |out| request.write_accept(&accept, out))?;
+                io.write_all(&out).await?;
+                return Ok((buf.split_off(head_len), subprotocol));
+            }
+            Decision::Reject { status, body } => {
+                write_with(&mut out, |out| {
+                    write_reject(status, reason_phrase(status), &[], &body, out)
+                })?;
+                io.write_all(&out).await?;
+                io.shutdown().await?;
+                return Err(Error::Declined { status });
+            }
+        }
     }
+}
+
+/// Writes a handshake answer into `out`, growing it to the size the writer asks for.
+fn write_with(
+    out: &mut Vec<u8>,
+    write: impl Fn(&mut [u8]) -> core::result::Result<usize, WriteError>,
+) -> Result<()> {
+    out.resize(1024, 0);
+    let len = match write(out) {
+        Err(WriteError::InsufficientSize(size)) => {
+            out.resize(size.required, 0);
+            write(out)?
+        }
+        other => other?,
+    };
+    out.truncate(len);
+    Ok(())
 }
 
 /// Accepts connections from `listener` forever, upgrading each on its own task and handing

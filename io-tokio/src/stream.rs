@@ -50,11 +50,13 @@ pub struct WebSocketStream<S> {
     /// last, so when the halves of a `split` wait on two tasks, the others are woken from
     /// here whenever the queue moves (and re-register if they still have to wait).
     write_waiters: Vec<Waker>,
+    /// The subprotocol the upgrade agreed on.
+    subprotocol: Option<String>,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     /// Wraps an upgraded connection; `clock` must be the one its instants came from.
-    pub(crate) fn new(io: S, ws: WebSocket, clock: Clock) -> Self {
+    pub(crate) fn new(io: S, ws: WebSocket, clock: Clock, subprotocol: Option<String>) -> Self {
         WebSocketStream {
             io,
             ws,
@@ -66,7 +68,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
             shut_down: false,
             failed: None,
             write_waiters: Vec::new(),
+            subprotocol,
         }
+    }
+
+    /// The subprotocol the upgrade agreed on, if any.
+    pub fn subprotocol(&self) -> Option<&str> {
+        self.subprotocol.as_deref()
     }
 
     /// The core connection underneath (state, configuration, close cause).

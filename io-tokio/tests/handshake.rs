@@ -8,7 +8,7 @@ use core::time::Duration;
 use sansws_tokio::sansws::handshake::RequestError;
 use sansws_tokio::sansws::{CloseCode, Config};
 use sansws_tokio::{accept, accept_with, connect, connect_with, ClientOptions, Error, Message};
-use sansws_tokio::{ServerOptions, WebSocketStream};
+use sansws_tokio::{accept_with_decision, Decision, ServerOptions, WebSocketStream};
 use support::{bounded, header, listener, RawPeer};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
@@ -273,6 +273,7 @@ async fn subprotocol_end_to_end() {
         let mut ws = connect_with(&format!("ws://{addr}/"), &options)
             .await
             .expect("connect");
+        assert_eq!(ws.subprotocol(), Some("chat"));
         ws.send(Message::text("hi")).await.expect("send");
         assert_eq!(
             ws.recv().await.expect("open").expect("echo"),
@@ -281,6 +282,74 @@ async fn subprotocol_end_to_end() {
         ws.close(CloseCode::NORMAL, "").await.expect("close");
         assert!(ws.recv().await.is_none());
         server.await.expect("server task");
+    })
+    .await;
+}
+
+/// `accept_with_decision` sees the request and may refuse it with a status of its choosing.
+#[tokio::test]
+async fn a_decision_can_refuse_by_origin() {
+    bounded(Duration::from_secs(5), async {
+        let (listener, addr) = listener().await;
+        let server = tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.expect("accept");
+            accept_with_decision(tcp, &ServerOptions::default(), |request| {
+                match request.origin() {
+                    Some("https://good.example") => Decision::Accept {
+                        subprotocol: None,
+                        headers: Vec::new(),
+                    },
+                    _ => Decision::Reject {
+                        status: 403,
+                        body: b"foreign origin".to_vec(),
+                    },
+                }
+            })
+            .await
+        });
+        let mut peer = RawPeer::connect(addr).await;
+        let request = format!(
+            "GET /chat HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\n\
+             Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+             Sec-WebSocket-Version: 13\r\nOrigin: https://evil.example\r\n\r\n"
+        );
+        peer.write(request.as_bytes()).await;
+        let head = peer.read_head().await.expect("an HTTP answer");
+        assert!(head.starts_with("HTTP/1.1 403 Forbidden\r\n"), "{head}");
+        assert_eq!(peer.read_to_end().await, b"foreign origin");
+        let result = server.await.expect("server task");
+        assert!(
+            matches!(result, Err(Error::Declined { status: 403 })),
+            "{result:?}"
+        );
+    })
+    .await;
+}
+
+/// An accepting decision sees the path and adds response headers.
+#[tokio::test]
+async fn a_decision_sees_the_path_and_adds_headers() {
+    bounded(Duration::from_secs(5), async {
+        let (listener, addr) = listener().await;
+        let server = tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.expect("accept");
+            let mut seen = String::new();
+            let ws = accept_with_decision(tcp, &ServerOptions::default(), |request| {
+                seen = request.path().to_owned();
+                Decision::Accept {
+                    subprotocol: None,
+                    headers: vec![("Set-Cookie".into(), "session=42".into())],
+                }
+            })
+            .await
+            .expect("upgrade");
+            (seen, ws.subprotocol().map(str::to_owned))
+        });
+        let (_peer, head) = RawPeer::upgrade(addr, "").await;
+        assert_eq!(header(&head, "set-cookie"), Some("session=42"), "{head}");
+        let (path, subprotocol) = server.await.expect("server task");
+        assert_eq!(path, "/chat");
+        assert_eq!(subprotocol, None);
     })
     .await;
 }
