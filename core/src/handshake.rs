@@ -73,8 +73,8 @@ mod error;
 mod head;
 mod headers;
 mod server;
-mod status;
 mod sha1;
+mod status;
 mod url;
 mod write;
 
