@@ -285,7 +285,11 @@ impl<H: Handler> EventLoop<H> {
                 Ok(n) => n,
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => return,
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                Err(_) => {
+                Err(err) => {
+                    if !entry.opened && entry.error.is_none() {
+                        // e.g. a refused connection: `on_error` says why.
+                        entry.error = Some(Error::Io(err));
+                    }
                     entry.core.handle_eof();
                     entry.dead = true;
                     return;
@@ -397,6 +401,7 @@ impl<H: Handler> EventLoop<H> {
         self.free.push(index);
         self.live -= 1;
         let id = ConnId(index);
+        let reported = entry.error.is_some();
         if let Some(error) = entry.error.take() {
             self.handler.on_error(id, error);
         }
@@ -406,6 +411,12 @@ impl<H: Handler> EventLoop<H> {
             // A handshake timeout: the upgrade never completed.
             self.handler
                 .on_error(id, Error::Io(io::ErrorKind::TimedOut.into()));
+        } else if entry.dead && !reported {
+            // The socket ended or failed before the upgrade completed (a server that hung
+            // up without answering, a failed connect): `on_error` is still due.
+            let err = entry.stream.take_error().ok().flatten();
+            let err = err.unwrap_or_else(|| io::ErrorKind::UnexpectedEof.into());
+            self.handler.on_error(id, Error::Io(err));
         }
     }
 
