@@ -302,3 +302,27 @@ async fn tcp_end_without_close_frame_is_abnormal() {
     })
     .await;
 }
+
+/// A protocol error reaches the peer before the application: the echo of the message before
+/// it, then the close frame naming the error (1002), then the end of the stream — even though
+/// the application drops the connection as soon as it sees the error. (Autobahn 3.2, 4.1.3
+/// and 5.15 came out NON-STRICT before this was so.)
+#[tokio::test]
+async fn the_close_frame_for_a_protocol_error_is_written_before_the_error_is_reported() {
+    bounded(Duration::from_secs(5), async {
+        let addr = echo_server(ServerOptions::default()).await;
+        let addr = addr.trim_start_matches("ws://").trim_end_matches('/');
+        let (mut peer, _) = RawPeer::upgrade(addr.parse().expect("addr"), "").await;
+        let mut burst = masked_frame(0x81, b"a", [1, 2, 3, 4]);
+        // A reserved opcode (0x3) in the same segment.
+        burst.extend(masked_frame(0x83, b"", [5, 6, 7, 8]));
+        peer.write(&burst).await;
+        let echo = peer.read_frame().await.expect("the echo");
+        assert_eq!((echo.opcode(), echo.payload.as_slice()), (0x1, &b"a"[..]));
+        let close = peer.read_frame().await.expect("a close frame");
+        assert_eq!(close.opcode(), 0x8);
+        assert_eq!(close.payload[..2], 1002u16.to_be_bytes());
+        assert!(peer.read_frame().await.is_none(), "nothing after the close");
+    })
+    .await;
+}
