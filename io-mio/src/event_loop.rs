@@ -184,9 +184,8 @@ impl<H: Handler> EventLoop<H> {
                     }
                     if writable {
                         if let Some(entry) = self.entries.get_mut(index).and_then(Option::as_mut) {
-                            if entry.flush().is_err() {
-                                entry.core.handle_eof();
-                                entry.dead = true;
+                            if let Err(err) = entry.flush() {
+                                broken(entry, err);
                             } else if entry.read_paused && !entry.is_backlogged() {
                                 // Readiness is edge-triggered: what arrived meanwhile is
                                 // only seen by reading now.
@@ -286,12 +285,7 @@ impl<H: Handler> EventLoop<H> {
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => return,
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
                 Err(err) => {
-                    if !entry.opened && entry.error.is_none() {
-                        // e.g. a refused connection: `on_error` says why.
-                        entry.error = Some(Error::Io(err));
-                    }
-                    entry.core.handle_eof();
-                    entry.dead = true;
+                    broken(entry, err);
                     return;
                 }
             };
@@ -311,10 +305,11 @@ impl<H: Handler> EventLoop<H> {
                 entry.tail = tail;
             }
             // Write as we go: a large burst of echoes should not pile up.
-            if entry.wants_write() && entry.flush().is_err() {
-                entry.core.handle_eof();
-                entry.dead = true;
-                return;
+            if entry.wants_write() {
+                if let Err(err) = entry.flush() {
+                    broken(entry, err);
+                    return;
+                }
             }
         }
     }
@@ -324,9 +319,10 @@ impl<H: Handler> EventLoop<H> {
         let Some(entry) = self.entries.get_mut(index).and_then(Option::as_mut) else {
             return;
         };
-        if !entry.dead && entry.wants_write() && entry.flush().is_err() {
-            entry.core.handle_eof();
-            entry.dead = true;
+        if !entry.dead && entry.wants_write() {
+            if let Err(err) = entry.flush() {
+                broken(entry, err);
+            }
         }
         if entry.is_done() {
             self.remove(index);
@@ -437,4 +433,14 @@ impl<H: Handler> EventLoop<H> {
         self.finish(id.0);
         Some(result)
     }
+}
+
+/// The socket failed: the connection is over. Before the upgrade completed, `on_error` will
+/// say why (e.g. a refused connect).
+fn broken(entry: &mut Entry, err: io::Error) {
+    if !entry.opened && entry.error.is_none() {
+        entry.error = Some(Error::Io(err));
+    }
+    entry.core.handle_eof();
+    entry.dead = true;
 }
