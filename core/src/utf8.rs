@@ -27,14 +27,18 @@
 //!
 //! The validator is a deterministic automaton of nine states (start of a code point, failed,
 //! and seven "inside a sequence" states that know which continuation bytes are still allowed).
-//! Each state is stored as a bit offset, and one 64-bit table entry per byte value packs the
-//! next state for every current state, so a step is one load and one shift. Bytes are run
+//! Each state is stored as a bit offset. A 256-byte table sorts byte values into twelve
+//! classes, and one 64-bit row per class packs the next state for every current state, so a
+//! step is two loads that depend only on the byte and one shift of the row by the state
+//! (352 bytes of tables in all). Bytes are run
 //! through it in blocks of 64 with no exit test inside a block; only a block that ends failed is
 //! walked again to find the failing byte. Runs of ASCII are skipped 32 bytes at a time while the
 //! automaton is between code points. On 64 KiB texts this matches `core::str::from_utf8` on
-//! ASCII and is two to three times faster on mostly-ASCII and CJK text (see
+//! ASCII and is about 1.5 to 2 times faster on mostly-ASCII and CJK text (see
 //! `benches/benches/utf8.rs`); the unfinished code point carried between chunks is a single
-//! byte of state.
+//! byte of state. (One 64-bit entry per byte value, 2 KiB of table, saves the class lookup
+//! and runs about a third faster on non-ASCII text on a desktop; on a microcontroller the
+//! 1.7 KB weigh more.)
 //!
 //! ```
 //! use sansws::utf8::{Utf8Status, Utf8Validator};
@@ -252,7 +256,7 @@ impl Utf8Validator {
 /// Bytes run through the automaton between two checks for failure.
 const BLOCK: usize = 64;
 
-/// The automaton's states, each stored as the bit offset of its 6-bit field in a [`TABLE`]
+/// The automaton's states, each stored as the bit offset of its 6-bit field in a [`ROW`]
 /// entry (so every value is below 64 and a multiple of 6).
 mod state {
     /// Between code points: the message may end here.
@@ -276,54 +280,117 @@ mod state {
 /// Selects the state bits of a value produced by [`step`].
 const STATE_MASK: u64 = 63;
 
-/// `TABLE[byte] >> s & 63` is the state that follows state `s` on `byte`.
-static TABLE: [u64; 256] = build_table();
-
-/// One transition. `st`'s bits above the low six are ignored (the shift amount wraps).
-#[inline(always)]
-fn step(st: u64, byte: u8) -> u64 {
-    TABLE[usize::from(byte)].wrapping_shr(st as u32)
+/// The byte classes: bytes that every state treats alike share a class.
+mod class {
+    /// `00`–`7F`.
+    pub(super) const ASCII: u8 = 0;
+    /// Continuation bytes, split where some state's allowed range ends: `80`–`8F`,
+    /// `90`–`9F`, `A0`–`BF`.
+    pub(super) const CONT_80: u8 = 1;
+    pub(super) const CONT_90: u8 = 2;
+    pub(super) const CONT_A0: u8 = 3;
+    /// Bytes that never appear: `C0`, `C1`, `F5`–`FF`.
+    pub(super) const NEVER: u8 = 4;
+    /// Lead bytes of two-byte sequences, `C2`–`DF`.
+    pub(super) const LEAD2: u8 = 5;
+    /// `E0`, then the other three-byte leads but `ED`, then `ED`.
+    pub(super) const E0: u8 = 6;
+    pub(super) const LEAD3: u8 = 7;
+    pub(super) const ED: u8 = 8;
+    /// `F0`, then `F1`–`F3`, then `F4`.
+    pub(super) const F0: u8 = 9;
+    pub(super) const LEAD4: u8 = 10;
+    pub(super) const F4: u8 = 11;
+    /// The number of classes.
+    pub(super) const COUNT: usize = 12;
 }
 
-const fn build_table() -> [u64; 256] {
-    use state::*;
-    let mut table = [0u64; 256];
+/// The class of each byte value.
+static CLASS: [u8; 256] = build_classes();
+
+/// `ROW[c] >> s & 63` is the state that follows state `s` on a byte of class `c`.
+static ROW: [u64; class::COUNT] = build_rows();
+
+/// One transition. `st`'s bits above the low six are ignored (the shift amount wraps).
+///
+/// Both loads depend only on the byte, so the state's dependency chain is one shift per
+/// byte, as it would be with one 64-bit entry per byte value (a 2 KiB table) rather than
+/// these 352 bytes.
+#[inline(always)]
+fn step(st: u64, byte: u8) -> u64 {
+    // No bounds check is left here: the compiler sees every class is below `class::COUNT`.
+    ROW[usize::from(CLASS[usize::from(byte)])].wrapping_shr(st as u32)
+}
+
+const fn build_classes() -> [u8; 256] {
+    use class::*;
+    let mut classes = [0u8; 256];
     let mut i = 0;
     while i < 256 {
-        let byte = i as u8;
-        let from_accept = match byte {
-            0x00..=0x7F => ACCEPT,
-            0xC2..=0xDF => CONT1,
-            0xE0 => AFTER_E0,
-            0xED => AFTER_ED,
-            0xE1..=0xEC | 0xEE..=0xEF => CONT2,
-            0xF0 => AFTER_F0,
-            0xF1..=0xF3 => CONT3,
-            0xF4 => AFTER_F4,
+        classes[i] = match i as u8 {
+            0x00..=0x7F => ASCII,
+            0x80..=0x8F => CONT_80,
+            0x90..=0x9F => CONT_90,
+            0xA0..=0xBF => CONT_A0,
+            0xC2..=0xDF => LEAD2,
+            0xE0 => E0,
+            0xED => ED,
+            0xE1..=0xEC | 0xEE..=0xEF => LEAD3,
+            0xF0 => F0,
+            0xF1..=0xF3 => LEAD4,
+            0xF4 => F4,
+            _ => NEVER,
+        };
+        i += 1;
+    }
+    classes
+}
+
+const fn build_rows() -> [u64; class::COUNT] {
+    use state::*;
+    let mut rows = [0u64; class::COUNT];
+    let mut c = 0;
+    while c < class::COUNT {
+        let class = c as u8;
+        let from_accept = match class {
+            class::ASCII => ACCEPT,
+            class::LEAD2 => CONT1,
+            class::E0 => AFTER_E0,
+            class::ED => AFTER_ED,
+            class::LEAD3 => CONT2,
+            class::F0 => AFTER_F0,
+            class::LEAD4 => CONT3,
+            class::F4 => AFTER_F4,
             _ => FAIL,
         };
-        let any = matches!(byte, 0x80..=0xBF);
+        let any = matches!(class, class::CONT_80 | class::CONT_90 | class::CONT_A0);
         let next = [
             (ACCEPT, from_accept),
             (FAIL, FAIL),
             (CONT1, cont(any, ACCEPT)),
             (CONT2, cont(any, CONT1)),
             (CONT3, cont(any, CONT2)),
-            (AFTER_E0, cont(matches!(byte, 0xA0..=0xBF), CONT1)),
-            (AFTER_ED, cont(matches!(byte, 0x80..=0x9F), CONT1)),
-            (AFTER_F0, cont(matches!(byte, 0x90..=0xBF), CONT2)),
-            (AFTER_F4, cont(matches!(byte, 0x80..=0x8F), CONT2)),
+            (AFTER_E0, cont(class == class::CONT_A0, CONT1)),
+            (
+                AFTER_ED,
+                cont(matches!(class, class::CONT_80 | class::CONT_90), CONT1),
+            ),
+            (
+                AFTER_F0,
+                cont(matches!(class, class::CONT_90 | class::CONT_A0), CONT2),
+            ),
+            (AFTER_F4, cont(class == class::CONT_80, CONT2)),
         ];
-        let mut entry = 0u64;
+        let mut row = 0u64;
         let mut k = 0;
         while k < next.len() {
-            entry |= (next[k].1 as u64) << next[k].0;
+            row |= (next[k].1 as u64) << next[k].0;
             k += 1;
         }
-        table[i] = entry;
-        i += 1;
+        rows[c] = row;
+        c += 1;
     }
-    table
+    rows
 }
 
 /// `next` if the byte was an allowed continuation, else [`state::FAIL`].
