@@ -3,7 +3,9 @@
 
 use super::accept::{AcceptKey, Key};
 use super::head::{parse_limited, HeadFault, HeaderStorage, Limits};
-use super::headers::{extension_name, is_text, is_token, is_visible, Header, Headers, StrList};
+use super::headers::{
+    extension_name, is_text, is_token, is_visible, trim_ows, Header, Headers, StrList,
+};
 use super::server::check_headers;
 use super::write::Writer;
 use super::{ResponseError, WriteError};
@@ -60,12 +62,18 @@ impl<'a> ClientRequest<'a> {
         nonce: [u8; 16],
         out: &mut [u8],
     ) -> Result<(usize, ClientHandshake<'a>), WriteError> {
-        if !is_visible(self.host.as_bytes()) || self.host.contains(['/', '?', '#']) {
+        let host = self.host.as_bytes();
+        if !is_visible(host) || host.iter().any(|&b| matches!(b, b'/' | b'?' | b'#')) {
             return Err(WriteError::InvalidHost);
         }
         // An empty target, or one that is only a query, is the root (RFC 6455 §3).
-        let target_ok = self.target.is_empty() || self.target.starts_with(['/', '?']);
-        if !target_ok || !(self.target.is_empty() || is_visible(self.target.as_bytes())) {
+        let target = self.target.as_bytes();
+        let target_ok = match target.first() {
+            None => true,
+            Some(b'/' | b'?') => is_visible(target),
+            Some(_) => false,
+        };
+        if !target_ok {
             return Err(WriteError::InvalidTarget);
         }
         if !self.subprotocols.iter().all(|p| is_token(p.as_bytes())) {
@@ -108,9 +116,10 @@ impl<'a> ClientRequest<'a> {
 
 fn write_list(w: &mut Writer<'_>, name: &str, items: &[&str]) {
     if let Some((first, rest)) = items.split_first() {
-        w.str(name).put(b": ").str(first.trim());
+        // Offers are checked before this: tokens, or text whose only spaces are ' ' and tab.
+        w.str(name).put(b": ").put(trim_ows(first.as_bytes()));
         for item in rest {
-            w.put(b", ").str(item.trim());
+            w.put(b", ").put(trim_ows(item.as_bytes()));
         }
         w.put(b"\r\n");
     }
@@ -295,6 +304,55 @@ impl From<HeadFault> for ResponseError {
             HeadFault::TooLarge => ResponseError::HeadTooLarge,
             HeadFault::TooManyHeaders => ResponseError::TooManyHeaders,
             HeadFault::Malformed => ResponseError::MalformedHead,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(req: ClientRequest<'_>) -> Result<([u8; 512], usize), WriteError> {
+        let mut out = [0u8; 512];
+        let (len, _) = req.write([1; 16], &mut out)?;
+        Ok((out, len))
+    }
+
+    #[test]
+    fn offers_are_trimmed_of_spaces_and_tabs() {
+        let (out, len) = request(
+            ClientRequest::new("h", "/")
+                .subprotocols(&["chat", "v2.x"])
+                .extensions(&[" permessage-deflate; a=1\t", "\tx-foo "]),
+        )
+        .unwrap();
+        let head = &out[..len];
+        let has = |line: &[u8]| head.windows(line.len()).any(|w| w == line);
+        assert!(has(b"\r\nSec-WebSocket-Protocol: chat, v2.x\r\n"));
+        assert!(has(
+            b"\r\nSec-WebSocket-Extensions: permessage-deflate; a=1, x-foo\r\n"
+        ));
+    }
+
+    #[test]
+    fn host_and_target_checks() {
+        for host in ["", "a b", "h/x", "h?x", "h#x", "h\u{e9}"] {
+            assert_eq!(
+                request(ClientRequest::new(host, "/")).err(),
+                Some(WriteError::InvalidHost),
+                "{host:?}"
+            );
+        }
+        for target in ["x", "#f", "/a b", "/\u{e9}", "?a\tb"] {
+            assert_eq!(
+                request(ClientRequest::new("h", target)).err(),
+                Some(WriteError::InvalidTarget),
+                "{target:?}"
+            );
+        }
+        for (target, line) in [("", "GET / "), ("?q", "GET /?q "), ("/a?b", "GET /a?b ")] {
+            let (out, _) = request(ClientRequest::new("h", target)).unwrap();
+            assert!(out.starts_with(line.as_bytes()), "{target:?}");
         }
     }
 }
