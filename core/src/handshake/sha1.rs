@@ -10,10 +10,15 @@
 pub(super) struct Sha1 {
     /// The intermediate hash value H0..H4.
     state: [u32; 5],
-    /// The block being filled.
-    block: [u8; 64],
-    /// Bytes hashed so far.
-    len: u64,
+    /// The block being filled, as the big-endian words `compress` reads: each byte is
+    /// shifted into its word, so four pushes replace a word whatever it held.
+    block: [u32; 16],
+    /// Bytes hashed so far, modulo 2^32 (so `len % 64` bytes of the block are filled) ...
+    len: u32,
+    /// ... and how many times that count wrapped: the length padding carries the full
+    /// 64-bit bit count. (Two `u32`s rather than a `u64` keep the value 4-aligned, so that
+    /// zeroing it needs no 8-aligned memset on 32-bit targets.)
+    wraps: u32,
 }
 
 impl Sha1 {
@@ -27,8 +32,9 @@ impl Sha1 {
                 0x1032_5476,
                 0xC3D2_E1F0,
             ],
-            block: [0; 64],
+            block: [0; 16],
             len: 0,
+            wraps: 0,
         }
     }
 
@@ -41,7 +47,7 @@ impl Sha1 {
 
     /// Pads the message (FIPS 180-4 §5.1.1) and returns its digest.
     pub(super) fn finish(mut self) -> [u8; 20] {
-        let bits = self.len.wrapping_mul(8);
+        let bits = (u64::from(self.wraps) << 32 | u64::from(self.len)).wrapping_mul(8);
         self.push(0x80);
         while self.len % 64 != 56 {
             self.push(0);
@@ -56,20 +62,21 @@ impl Sha1 {
 
     fn push(&mut self, byte: u8) {
         let at = (self.len % 64) as usize;
-        self.block[at] = byte;
+        let word = &mut self.block[at / 4];
+        *word = *word << 8 | u32::from(byte);
         self.len = self.len.wrapping_add(1);
+        if self.len == 0 {
+            self.wraps = self.wraps.wrapping_add(1);
+        }
         if at == 63 {
-            compress(&mut self.state, &self.block);
+            compress(&mut self.state, &mut self.block);
         }
     }
 }
 
-/// Hashes one 512-bit block into `state` (FIPS 180-4 §6.1.2).
-fn compress(state: &mut [u32; 5], block: &[u8; 64]) {
-    let mut w = [0u32; 16];
-    for (word, bytes) in w.iter_mut().zip(block.chunks_exact(4)) {
-        *word = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-    }
+/// Hashes one 512-bit block into `state` (FIPS 180-4 §6.1.2). The block's 16 words become
+/// the circular message schedule, so they are overwritten.
+fn compress(state: &mut [u32; 5], w: &mut [u32; 16]) {
     let [mut a, mut b, mut c, mut d, mut e] = *state;
     for t in 0..80 {
         let s = t & 15;
@@ -157,6 +164,15 @@ mod tests {
             &hex(h.finish()),
             b"34aa973cd4c4daa4f61eeb2bdbad27316534016f"
         );
+    }
+
+    /// The byte count carries into `wraps` (a 4 GiB message is too long to hash in a test).
+    #[test]
+    fn length_counter_carries() {
+        let mut h = Sha1::new();
+        h.len = u32::MAX - 1;
+        h.update(b"xyz");
+        assert_eq!((h.wraps, h.len), (1, 1));
     }
 
     /// Message lengths around the padding boundaries (55, 56, 63, 64 and 65 bytes) hash the
