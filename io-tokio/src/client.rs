@@ -1,7 +1,6 @@
 //! Connecting: `ws://` URLs over TCP, or any stream the caller opened (e.g. TLS for `wss`).
 
 use bytes::BytesMut;
-use sansws::conn::WebSocket;
 use sansws::entropy::os_entropy;
 use sansws::handshake::{ClientRequest, Header, HeaderStorage, Limits, Response, WsUrl};
 use sansws::{Config, Connection, Status};
@@ -10,7 +9,7 @@ use tokio::net::TcpStream;
 
 use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::stream::WebSocketStream;
+use crate::stream::{upgrade_within, WebSocketStream};
 
 /// What a client asks for.
 #[derive(Debug, Clone, Default)]
@@ -57,23 +56,15 @@ where
 {
     let clock = Clock::new();
     let mut conn = Connection::client(options.config, os_entropy, clock.now());
-    let deadline = conn.poll_timeout().map(|at| clock.deadline(at));
     let upgrade = upgrade(&mut io, host, target, options);
-    let (leftover, subprotocol) = match deadline {
-        Some(deadline) => match tokio::time::timeout_at(deadline, upgrade).await {
-            Ok(result) => result?,
-            Err(_) => {
-                conn.handle_timeout(clock.now());
-                return Err(Error::HandshakeTimeout);
-            }
-        },
-        None => upgrade.await?,
-    };
-    let now = clock.now();
-    conn.upgraded(now);
-    let mut ws = WebSocket::new(conn);
-    ws.handle_read(now, &leftover);
-    Ok(WebSocketStream::new(io, ws, clock, subprotocol))
+    let (leftover, subprotocol) = upgrade_within(&mut conn, &clock, upgrade).await?;
+    Ok(WebSocketStream::open(
+        io,
+        conn,
+        clock,
+        &leftover,
+        subprotocol,
+    ))
 }
 
 async fn upgrade<S>(

@@ -3,7 +3,6 @@
 use core::future::Future;
 
 use bytes::BytesMut;
-use sansws::conn::WebSocket;
 use sansws::handshake::{
     reason_phrase, write_reject, Accept, Header, HeaderStorage, Limits, Request, WriteError,
 };
@@ -13,7 +12,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::stream::WebSocketStream;
+use crate::stream::{upgrade_within, WebSocketStream};
 
 /// How a server accepts upgrades.
 #[derive(Debug, Clone, Default)]
@@ -92,23 +91,15 @@ where
 {
     let clock = Clock::new();
     let mut conn = Connection::server(options.config, clock.now());
-    let deadline = conn.poll_timeout().map(|at| clock.deadline(at));
     let upgrade = read_request(&mut io, options, decide);
-    let (leftover, subprotocol) = match deadline {
-        Some(deadline) => match tokio::time::timeout_at(deadline, upgrade).await {
-            Ok(result) => result?,
-            Err(_) => {
-                conn.handle_timeout(clock.now());
-                return Err(Error::HandshakeTimeout);
-            }
-        },
-        None => upgrade.await?,
-    };
-    let now = clock.now();
-    conn.upgraded(now);
-    let mut ws = WebSocket::new(conn);
-    ws.handle_read(now, &leftover);
-    Ok(WebSocketStream::new(io, ws, clock, subprotocol))
+    let (leftover, subprotocol) = upgrade_within(&mut conn, &clock, upgrade).await?;
+    Ok(WebSocketStream::open(
+        io,
+        conn,
+        clock,
+        &leftover,
+        subprotocol,
+    ))
 }
 
 /// Reads and answers the request; returns the bytes read past its head and the chosen

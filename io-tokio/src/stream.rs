@@ -13,7 +13,7 @@ use std::io::{self, IoSlice};
 use futures_core::Stream;
 use futures_sink::Sink;
 use sansws::conn::{Incoming, Message, WebSocket};
-use sansws::{CloseCause, CloseCode, Instant};
+use sansws::{CloseCause, CloseCode, Connection, Instant};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Sleep;
 
@@ -70,6 +70,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
             write_waiters: Vec::new(),
             subprotocol,
         }
+    }
+
+    /// Opens the stream on a connection whose upgrade just completed: `leftover` holds the
+    /// bytes read past the HTTP head.
+    pub(crate) fn open(
+        io: S,
+        mut conn: Connection,
+        clock: Clock,
+        leftover: &[u8],
+        subprotocol: Option<String>,
+    ) -> Self {
+        let now = clock.now();
+        conn.upgraded(now);
+        let mut ws = WebSocket::new(conn);
+        ws.handle_read(now, leftover);
+        WebSocketStream::new(io, ws, clock, subprotocol)
     }
 
     /// The subprotocol the upgrade agreed on, if any.
@@ -248,6 +264,25 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
                     return Poll::Ready(Some(Err(err.into())));
                 }
             }
+        }
+    }
+}
+
+/// Runs an upgrade within the core's handshake deadline; past it, the connection is told
+/// and the upgrade abandoned.
+pub(crate) async fn upgrade_within<T>(
+    conn: &mut Connection,
+    clock: &Clock,
+    upgrade: impl Future<Output = Result<T>>,
+) -> Result<T> {
+    let Some(deadline) = conn.poll_timeout() else {
+        return upgrade.await;
+    };
+    match tokio::time::timeout_at(clock.deadline(deadline), upgrade).await {
+        Ok(result) => result,
+        Err(_) => {
+            conn.handle_timeout(clock.now());
+            Err(Error::HandshakeTimeout)
         }
     }
 }
