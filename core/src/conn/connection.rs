@@ -131,7 +131,7 @@ impl Connection {
                 (Timer::Handshake, State::Upgrading) => self.finish(CloseCause::HandshakeTimeout),
                 (Timer::Keepalive, State::Open) => {
                     self.pings_sent = self.pings_sent.wrapping_add(1);
-                    self.control.ping = Some(Payload::new(&self.pings_sent.to_be_bytes()));
+                    self.control.ping = Some(self.pings_sent);
                     // A later ping does not push back the deadline of an unanswered one.
                     if !self.timers.is_set(Timer::Pong) {
                         self.timers.set(Timer::Pong, now + self.config.pong_timeout);

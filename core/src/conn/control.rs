@@ -1,13 +1,18 @@
 //! Fixed slots for the control frames the connection sends on its own (pong replies,
 //! keepalive pings, close frames) until the caller drains them with `poll_transmit`.
 
-use crate::close::{CloseCode, CloseFrame, MAX_REASON_LEN};
+use crate::close::{CloseCode, MAX_REASON_LEN};
+use crate::frame::OpCode;
 
 /// A control frame payload of at most 125 bytes, held inline.
+///
+/// The bytes come first and the value is 4-aligned, so that filling it takes the aligned
+/// memory routines a 32-bit target links anyway rather than the byte-aligned ones.
 #[derive(Clone, Copy)]
+#[repr(C, align(4))]
 pub(crate) struct Payload {
-    len: u8,
     bytes: [u8; 125],
+    len: u8,
 }
 
 impl Payload {
@@ -15,25 +20,30 @@ impl Payload {
     pub(crate) fn new(bytes: &[u8]) -> Self {
         let len = bytes.len().min(125);
         let mut payload = Payload {
-            len: len as u8,
             bytes: [0; 125],
+            len: len as u8,
         };
         payload.bytes[..len].copy_from_slice(&bytes[..len]);
         payload
     }
 
-    /// A close payload; the caller has checked the code and reason are sendable.
+    /// A close payload: the code, then the reason. The caller has checked that the code is
+    /// sendable and the reason at most [`MAX_REASON_LEN`] bytes; a longer one is cut there,
+    /// or dropped if the cut would split a character.
     pub(crate) fn close(code: CloseCode, reason: &str) -> Self {
+        let reason_len = if reason.len() <= MAX_REASON_LEN {
+            reason.len()
+        } else if reason.is_char_boundary(MAX_REASON_LEN) {
+            MAX_REASON_LEN
+        } else {
+            0
+        };
         let mut payload = Payload {
-            len: 0,
             bytes: [0; 125],
+            len: 2 + reason_len as u8,
         };
-        let reason = &reason.as_bytes()[..reason.len().min(MAX_REASON_LEN)];
-        let frame = CloseFrame {
-            code: Some(code),
-            reason: core::str::from_utf8(reason).unwrap_or(""),
-        };
-        payload.len = frame.encode(&mut payload.bytes).unwrap_or(0) as u8;
+        payload.bytes[..2].copy_from_slice(&code.0.to_be_bytes());
+        payload.bytes[2..2 + reason_len].copy_from_slice(&reason.as_bytes()[..reason_len]);
         payload
     }
 
@@ -53,8 +63,8 @@ impl core::fmt::Debug for Payload {
 pub(crate) struct ControlSlots {
     /// The pong answering the most recent ping (RFC 6455 §5.5.3 allows answering only it).
     pub(crate) pong: Option<Payload>,
-    /// A keepalive ping.
-    pub(crate) ping: Option<Payload>,
+    /// A keepalive ping: its payload is this counter, 4 bytes big-endian.
+    pub(crate) ping: Option<u32>,
     /// Our close frame; always written last, and nothing is written after it.
     pub(crate) close: Option<Payload>,
 }
@@ -62,5 +72,109 @@ pub(crate) struct ControlSlots {
 impl ControlSlots {
     pub(crate) fn is_empty(&self) -> bool {
         self.pong.is_none() && self.ping.is_none() && self.close.is_none()
+    }
+
+    /// The payload queued for the control frame `opcode` (`Pong`, `Ping` or `Close`), if
+    /// one is; a ping's is written out into `ping`.
+    pub(crate) fn queued<'a>(&'a self, opcode: OpCode, ping: &'a mut [u8; 4]) -> Option<&'a [u8]> {
+        match opcode {
+            OpCode::Pong => self.pong.as_ref().map(Payload::as_slice),
+            OpCode::Ping => {
+                *ping = self.ping?.to_be_bytes();
+                Some(&ping[..])
+            }
+            _ => self.close.as_ref().map(Payload::as_slice),
+        }
+    }
+
+    /// Empties the slot of the control frame `opcode` once it has been written.
+    pub(crate) fn clear(&mut self, opcode: OpCode) {
+        match opcode {
+            OpCode::Pong => self.pong = None,
+            OpCode::Ping => self.ping = None,
+            _ => self.close = None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_payloads() {
+        let p = Payload::close(CloseCode::NORMAL, "bye");
+        assert_eq!(p.as_slice(), b"\x03\xe8bye");
+        assert_eq!(Payload::close(CloseCode(4000), "").as_slice(), b"\x0f\xa0");
+        let max = core::str::from_utf8(&[b'x'; MAX_REASON_LEN]).unwrap();
+        assert_eq!(
+            &Payload::close(CloseCode::NORMAL, max).as_slice()[2..],
+            max.as_bytes()
+        );
+        // Longer reasons are refused before this; were one to come, it is cut at 123 bytes
+        // on a character boundary, or dropped.
+        let long = core::str::from_utf8(&[b'y'; 200]).unwrap();
+        assert_eq!(
+            Payload::close(CloseCode::NORMAL, long).as_slice().len(),
+            125
+        );
+        let mut split = [b'z'; MAX_REASON_LEN + 1];
+        split[MAX_REASON_LEN - 1..].copy_from_slice("é".as_bytes());
+        let split = core::str::from_utf8(&split).unwrap();
+        assert_eq!(
+            Payload::close(CloseCode::NORMAL, split).as_slice(),
+            b"\x03\xe8"
+        );
+    }
+
+    #[test]
+    fn slots_in_order() {
+        let mut slots = ControlSlots {
+            pong: Some(Payload::new(b"p")),
+            ping: Some(0x0102_0304),
+            close: Some(Payload::close(CloseCode::GOING_AWAY, "")),
+        };
+        let mut buf = [0; 4];
+        assert_eq!(slots.queued(OpCode::Pong, &mut buf), Some(&b"p"[..]));
+        assert_eq!(
+            slots.queued(OpCode::Ping, &mut buf),
+            Some(&[1, 2, 3, 4][..])
+        );
+        assert_eq!(
+            slots.queued(OpCode::Close, &mut buf),
+            Some(&b"\x03\xe9"[..])
+        );
+        for opcode in [OpCode::Pong, OpCode::Ping, OpCode::Close] {
+            assert!(!slots.is_empty());
+            slots.clear(opcode);
+            assert_eq!(slots.queued(opcode, &mut buf), None);
+        }
+        assert!(slots.is_empty());
+    }
+
+    /// Keepalive pings carry the count of pings sent, 4 bytes big-endian.
+    #[test]
+    fn keepalive_pings_carry_the_counter() {
+        use crate::conn::{Config, Connection};
+        use crate::time::Instant;
+        use core::time::Duration;
+
+        let mut config = Config::DEFAULT;
+        config.ping_interval = Some(Duration::from_secs(1));
+        config.pong_timeout = Duration::from_secs(100);
+        let mut conn = Connection::server(config, Instant::ZERO);
+        conn.upgraded(Instant::ZERO);
+        for n in 1..=3u8 {
+            conn.handle_timeout(Instant::from_millis(1000 * u64::from(n)));
+            let mut out = [0u8; 16];
+            // An unmasked server frame: FIN + ping, length 4, then the payload.
+            assert_eq!(conn.poll_transmit(&mut out), Ok(6));
+            assert_eq!(out[..6], [0x89, 4, 0, 0, 0, n]);
+            assert_eq!(conn.poll_transmit(&mut out), Ok(0));
+            // The peer's (masked, empty) pong is activity: the next ping is an interval away.
+            let mut pong = [0x8A, 0x80, 0, 0, 0, 0];
+            let now = Instant::from_millis(1000 * u64::from(n));
+            assert_eq!(conn.handle_read(now, &mut pong).map(|s| s.consumed), Ok(6));
+        }
     }
 }

@@ -160,21 +160,20 @@ impl Connection {
     /// nothing is queued). Call it after every input and command until it returns 0.
     pub fn poll_transmit(&mut self, out: &mut [u8]) -> Result<usize, InsufficientSize> {
         let mut written = 0;
-        for (slot, opcode) in [
-            (&mut self.control.pong, OpCode::Pong),
-            (&mut self.control.ping, OpCode::Ping),
-            (&mut self.control.close, OpCode::Close),
-        ] {
-            let Some(payload) = slot else { continue };
+        for opcode in [OpCode::Pong, OpCode::Ping, OpCode::Close] {
+            let mut ping = [0; 4];
+            let Some(payload) = self.control.queued(opcode, &mut ping) else {
+                continue;
+            };
             let mask = self.tx.next_mask();
             let frame = FrameHeader {
                 fin: true,
                 rsv: 0,
                 opcode,
                 mask,
-                payload_len: payload.as_slice().len() as u64,
+                payload_len: payload.len() as u64,
             };
-            match write_frame(&frame, payload.as_slice(), &mut out[written..]) {
+            match write_frame(&frame, payload, &mut out[written..]) {
                 Ok(n) => written += n,
                 Err(InsufficientSize { required }) if written == 0 => {
                     return Err(InsufficientSize { required })
@@ -182,7 +181,7 @@ impl Connection {
                 // What fitted goes out now; the rest on the next call.
                 Err(_) => break,
             }
-            *slot = None;
+            self.control.clear(opcode);
         }
         Ok(written)
     }
