@@ -43,9 +43,15 @@ impl Instant {
 impl Add<Duration> for Instant {
     type Output = Instant;
 
-    /// Saturates at the far future instead of overflowing.
+    /// Saturates at the far future instead of overflowing. Sub-microsecond parts of `rhs`
+    /// are dropped.
     fn add(self, rhs: Duration) -> Instant {
-        let micros = u64::try_from(rhs.as_micros()).unwrap_or(u64::MAX);
+        // In u64 with saturation rather than through `Duration::as_micros`, whose u128
+        // arithmetic costs code on 32-bit targets.
+        let micros = rhs
+            .as_secs()
+            .saturating_mul(1_000_000)
+            .saturating_add(u64::from(rhs.subsec_micros()));
         Instant {
             micros: self.micros.saturating_add(micros),
         }
@@ -75,5 +81,28 @@ mod tests {
             Duration::ZERO
         );
         assert_eq!((t + Duration::MAX).as_micros(), u64::MAX);
+    }
+
+    #[test]
+    fn durations_convert_to_whole_microseconds() {
+        let t = Instant::from_micros(7);
+        assert_eq!((t + Duration::from_nanos(1_999)).as_micros(), 8);
+        assert_eq!((t + Duration::new(3, 4_005_006)).as_micros(), 3_004_012);
+        // The largest duration that fits, and one microsecond more (saturates).
+        let max = Duration::from_micros(u64::MAX - 7);
+        assert_eq!((t + max).as_micros(), u64::MAX);
+        assert_eq!((Instant::from_micros(8) + max).as_micros(), u64::MAX);
+        let secs = u64::MAX / 1_000_000;
+        assert_eq!(
+            (Instant::ZERO + Duration::from_secs(secs + 1)).as_micros(),
+            u64::MAX
+        );
+        assert_eq!(
+            (Instant::ZERO + Duration::from_secs(secs)).as_micros(),
+            secs * 1_000_000
+        );
+        let mut u = Instant::ZERO;
+        u += Duration::from_millis(1500);
+        assert_eq!(u, Instant::from_millis(1500));
     }
 }
