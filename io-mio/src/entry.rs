@@ -78,10 +78,15 @@ impl Entry {
     }
 
     /// Whether the entry is finished and may be dropped: closed (or failed) with nothing left
-    /// to write, or its socket is gone.
+    /// to write, closed because the peer stopped answering (what it never read is not waited
+    /// for: no timer would end the wait), or its socket is gone.
     pub(crate) fn is_done(&self) -> bool {
         let finished = matches!(self.phase, Phase::Failed) || self.core.is_closed();
-        self.dead || (finished && self.out_pos == self.out.len())
+        let gave_up = matches!(
+            self.core.close_cause(),
+            Some(CloseCause::PongTimeout | CloseCause::CloseTimeout)
+        );
+        self.dead || gave_up || (finished && self.out_pos == self.out.len())
     }
 
     /// Why the connection ended, for `Handler::on_close`.
@@ -294,9 +299,10 @@ impl Entry {
         self.out_pos < self.out.len()
     }
 
-    /// Whether the unwritten output has reached the send-queue cap: stop reading from a
-    /// peer that does not read, so its echoes and pongs cannot pile up without bound.
+    /// Whether the output queued since it was last drained has reached the send-queue cap
+    /// (exactly when `Conn::send` refuses): stop reading from a peer that does not read, so
+    /// its echoes and pongs cannot pile up without bound, until the output is drained.
     pub(crate) fn is_backlogged(&self) -> bool {
-        self.out.len() - self.out_pos >= self.core.config().max_send_queue
+        self.wants_write() && self.out.len() >= self.core.config().max_send_queue
     }
 }

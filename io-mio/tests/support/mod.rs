@@ -15,7 +15,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use sansws_mio::sansws::handshake::{AcceptKey, Request};
-use sansws_mio::sansws::{CloseCause, CloseCode, MessageKind};
+use sansws_mio::sansws::{CloseCause, CloseCode, MessageKind, SendError};
 use sansws_mio::{Conn, ConnId, Error, EventLoop, Handler, Message, Options, Upgrade};
 
 /// The longest any single wait in these tests may take.
@@ -95,7 +95,9 @@ impl Handler for Recorder {
         } else if self.echo {
             match conn.send(message.kind, message.payload) {
                 Ok(()) => {}
-                Err(sansws_mio::sansws::SendError::QueueFull) => self.queue_full += 1,
+                Err(SendError::QueueFull) => self.queue_full += 1,
+                // We are closing: data frames are over.
+                Err(SendError::Closed) => {}
                 Err(err) => panic!("echo refused: {err:?}"),
             }
         }
@@ -446,7 +448,9 @@ fn is_timeout(err: &io::Error) -> bool {
     )
 }
 
-fn parse_server_frame(buf: &[u8]) -> Option<(u8, Vec<u8>, usize)> {
+/// Parses one unmasked server frame from the front of `buf`: (FIN/RSV/opcode byte, payload,
+/// bytes used).
+pub fn parse_server_frame(buf: &[u8]) -> Option<(u8, Vec<u8>, usize)> {
     let second = *buf.get(1)?;
     assert_eq!(second & 0x80, 0, "a server frame is never masked");
     let (len, at) = match second & 0x7F {
