@@ -150,14 +150,19 @@ fn flooding_peer_that_never_reads_is_paused() {
         "{at_stall} bytes before stalling"
     );
 
-    // The server is paused on that peer: its count does not move.
+    // The server is paused on that peer: unpaused, it would read the megabytes waiting in
+    // the kernel's buffers at once. (Its count may still creep: the kernel's send buffer
+    // grows now and then, taking some output, and each drain lets it read a little.)
     let received = server.exec(|event_loop| event_loop.handler().messages);
     std::thread::sleep(Duration::from_millis(100));
     let (received_later, refused) = server.exec(|event_loop| {
         let handler = event_loop.handler();
         (handler.messages, handler.queue_full)
     });
-    assert_eq!(received, received_later, "the server kept reading");
+    assert!(
+        received_later - received < 64,
+        "the server kept reading: {received} then {received_later} messages"
+    );
     assert!(
         (received as usize) * MESSAGE <= at_stall,
         "received more than was sent"
