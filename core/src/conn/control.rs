@@ -5,11 +5,7 @@ use crate::close::{CloseCode, MAX_REASON_LEN};
 use crate::frame::OpCode;
 
 /// A control frame payload of at most 125 bytes, held inline.
-///
-/// The bytes come first and the value is 4-aligned, so that filling it takes the aligned
-/// memory routines a 32-bit target links anyway rather than the byte-aligned ones.
 #[derive(Clone, Copy)]
-#[repr(C, align(4))]
 pub(crate) struct Payload {
     bytes: [u8; 125],
     len: u8,
