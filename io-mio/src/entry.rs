@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use mio::net::TcpStream;
 use sansws::handshake::{
-    write_reject, Accept, ClientHandshake, HeaderStorage, Limits, Request, Response,
+    reason_phrase, write_reject, Accept, ClientHandshake, HeaderStorage, Limits, Request, Response,
 };
 use sansws::{CloseCause, Connection, Event, Instant, Status};
 
@@ -49,6 +49,8 @@ pub(crate) struct Entry {
     pub(crate) error: Option<Error>,
     /// The upgrade completed (so `on_close` is due).
     pub(crate) opened: bool,
+    /// A finished connection whose last bytes cannot be written is dropped at this instant.
+    pub(crate) linger_until: Option<Instant>,
     /// The socket reached end of file or failed.
     pub(crate) dead: bool,
 }
@@ -69,6 +71,7 @@ impl Entry {
             generation,
             error: None,
             opened: false,
+            linger_until: None,
             dead: false,
         }
     }
@@ -87,6 +90,24 @@ impl Entry {
             Some(CloseCause::PongTimeout | CloseCause::CloseTimeout)
         );
         self.dead || gave_up || (finished && self.out_pos == self.out.len())
+    }
+
+    /// Starts the wait for the last bytes of a finished connection, at most `close_timeout`:
+    /// a peer that stops reading cannot hold a closed connection (and its output) forever.
+    pub(crate) fn linger(&mut self, now: Instant) {
+        let finished = matches!(self.phase, Phase::Failed) || self.core.is_closed();
+        if finished && self.wants_write() && self.linger_until.is_none() {
+            self.linger_until = Some(now + self.core.config().close_timeout);
+        }
+    }
+
+    /// The next instant the loop must look at this entry: the core's deadline or the end of
+    /// its linger.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        match (self.core.poll_timeout(), self.linger_until) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Why the connection ended, for `Handler::on_close`.
@@ -207,6 +228,14 @@ impl Entry {
                             Some(head_len)
                         }
                         Err(err) => {
+                            // The handler chose what cannot be sent (a subprotocol the client
+                            // did not offer): the client still deserves an answer.
+                            let mut answer = [0u8; 256];
+                            if let Ok(len) =
+                                write_reject(500, reason_phrase(500), &[], b"", &mut answer)
+                            {
+                                self.write_through(&answer[..len]);
+                            }
                             self.fail(Error::Write(err));
                             None
                         }
@@ -214,7 +243,7 @@ impl Entry {
                 }
                 Upgrade::Refuse(status) => {
                     let _ = append_with(&mut self.out, 256, |out| {
-                        write_reject(status, "Refused", &[], b"", out)
+                        write_reject(status, reason_phrase(status), &[], b"", out)
                     });
                     self.fail(Error::Refused(status));
                     None
@@ -304,5 +333,43 @@ impl Entry {
     /// its echoes and pongs cannot pile up without bound, until the output is drained.
     pub(crate) fn is_backlogged(&self) -> bool {
         self.wants_write() && self.out.len() >= self.core.config().max_send_queue
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sansws::Config;
+
+    fn entry(phase: Phase) -> Entry {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let stream =
+            std::net::TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+        let core = Connection::server(Config::default(), Instant::ZERO);
+        Entry::new(TcpStream::from_std(stream), core, phase, 1)
+    }
+
+    #[test]
+    fn a_finished_connection_waits_for_its_output_only_until_the_close_timeout() {
+        let now = Instant::from_millis(5);
+        let mut failed = entry(Phase::Failed);
+        failed
+            .out
+            .extend_from_slice(b"HTTP/1.1 400 Bad Request\r\n\r\n");
+        failed.linger(now);
+        let until = now + Config::default().close_timeout;
+        assert_eq!(failed.linger_until, Some(until));
+        assert!(failed.deadline().is_some_and(|at| at <= until));
+
+        // Nothing left to write: no linger.
+        let mut drained = entry(Phase::Failed);
+        drained.linger(now);
+        assert_eq!(drained.linger_until, None);
+
+        // Still open: the core's own timers decide.
+        let mut open = entry(Phase::Request);
+        open.out.extend_from_slice(b"queued");
+        open.linger(now);
+        assert_eq!(open.linger_until, None);
     }
 }

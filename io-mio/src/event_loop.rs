@@ -136,6 +136,11 @@ impl<H: Handler> EventLoop<H> {
         &mut self.handler
     }
 
+    /// Ends the loop (dropping its connections) and gives the handler back.
+    pub fn into_handler(self) -> H {
+        self.handler
+    }
+
     /// How many connections are open or opening.
     pub fn connection_count(&self) -> usize {
         self.live
@@ -350,10 +355,12 @@ impl<H: Handler> EventLoop<H> {
     /// Files the entry's next deadline if it is earlier than the one on file (a later one
     /// is filed when the earlier comes up: calling `handle_timeout` early is harmless).
     fn schedule(&mut self, index: usize) {
+        let now = self.now();
         let Some(entry) = self.entries.get_mut(index).and_then(Option::as_mut) else {
             return;
         };
-        let Some(next) = entry.core.poll_timeout() else {
+        entry.linger(now);
+        let Some(next) = entry.deadline() else {
             return;
         };
         if entry.timer_at.is_none_or(|at| next < at) {
@@ -383,6 +390,9 @@ impl<H: Handler> EventLoop<H> {
                 continue;
             }
             entry.timer_at = None;
+            if entry.linger_until.is_some_and(|until| until <= now) {
+                entry.dead = true;
+            }
             entry.core.handle_timeout(now);
             drain_control(&mut entry.core, &mut entry.out);
             self.finish(index);

@@ -181,7 +181,7 @@ fn choose_chat(request: &Request<'_, '_>) -> Upgrade<'static> {
 }
 
 /// A handler that names a subprotocol the client did not offer: the server reports the
-/// write error and drops the connection; the client hears about the failed upgrade.
+/// write error and answers 500; the client hears the status of the failed upgrade.
 #[test]
 fn subprotocol_not_offered() {
     let (mut echo, server_events) = Recorder::echo();
@@ -200,7 +200,7 @@ fn subprotocol_not_offered() {
     ));
     let seen = client.wait(|_| true);
     assert!(
-        matches!(&seen, Seen::Error(from, Error::Io(_)) if *from == id),
+        matches!(&seen, Seen::Error(from, Error::Rejected { status: 500 }) if *from == id),
         "{seen:?}"
     );
     assert_eq!(client.event_loop.connection_count(), 0);
