@@ -59,12 +59,17 @@ fn handshake(rx: &mut [u8], tx: &mut [u8]) -> usize {
     write(&tx[..len]);
 
     // 2. The answer: read until the head is complete, then check every rule.
+    // A 101 answer carries a handful of headers (Upgrade, Connection, Sec-WebSocket-Accept,
+    // perhaps a subprotocol, extensions, Date, Server): room for 8 (128 B of stack) rather than
+    // the default 32 (512 B). A longer answer is refused as TooManyHeaders.
+    const HEADERS: usize = 8;
     let mut limits = Limits::DEFAULT;
+    limits.max_headers = HEADERS;
     limits.max_head_len = rx.len();
     let mut filled = 0;
     let head_len = loop {
         filled += read(&mut rx[filled..]);
-        let mut storage: HeaderStorage = HeaderStorage::new();
+        let mut storage: HeaderStorage<'_, HEADERS> = HeaderStorage::new();
         match handshake.check_response(&rx[..filled], &mut storage, &limits) {
             Ok(Status::Complete((Response::Upgraded(_), head_len))) => break head_len,
             Ok(Status::Incomplete { .. }) => {}

@@ -47,12 +47,17 @@ fn connected(rx: &mut [u8], tx: &mut [u8], filled: usize, t0: Instant) -> ! {
 #[inline(never)]
 fn handshake(rx: &mut [u8], tx: &mut [u8]) -> usize {
     // 1. The request: read until the head is complete, check it, answer it.
+    // Browsers send 10 to 15 header fields with an upgrade (User-Agent, Accept-Language,
+    // Cookie, Origin...): room for 16 (256 B of stack) rather than the default 32 (512 B).
+    // A longer request is refused as TooManyHeaders (431).
+    const HEADERS: usize = 16;
     let mut limits = Limits::DEFAULT;
+    limits.max_headers = HEADERS;
     limits.max_head_len = rx.len();
     let mut filled = 0;
     let head_len = loop {
         filled += read(&mut rx[filled..]);
-        let mut storage: HeaderStorage = HeaderStorage::new();
+        let mut storage: HeaderStorage<'_, HEADERS> = HeaderStorage::new();
         match Request::parse(&rx[..filled], &mut storage, &limits) {
             Ok(Status::Complete((request, head_len))) => {
                 match request.write_accept(&Accept::new(), tx) {
