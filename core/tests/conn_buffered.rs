@@ -50,6 +50,35 @@ fn sends_are_refused_with_queue_full_at_max_send_queue() {
     ws.send_binary(vec![1]).unwrap();
 }
 
+/// Found by the `client_connection` fuzz target (fuzz/regressions/client_connection/): pings
+/// and pongs the caller queued bypassed `max_send_queue`, so a caller pinging a peer that
+/// never reads grew the queue without bound.
+#[test]
+fn pings_and_pongs_are_refused_with_queue_full_at_max_send_queue() {
+    for role in [Role::Server, Role::Client] {
+        let config = Config {
+            max_send_queue: 20,
+            ..quiet()
+        };
+        let mut ws = buffered(role, config);
+        ws.send_binary(vec![0; 4]).unwrap(); // 6 bytes from a server, 10 from a client
+        ws.ping(b"").unwrap(); // 2 or 6 more: still within the cap
+        for _ in 0..10 {
+            let _ = ws.ping(b"12345");
+            let _ = ws.pong(b"12345");
+        }
+        assert_eq!(ws.ping(b"12345"), Err(SendError::QueueFull));
+        assert_eq!(ws.pong(b"12345"), Err(SendError::QueueFull));
+        assert!(ws.queued_len() <= 20, "{role:?}: {} queued", ws.queued_len());
+        // The connection's own refusals come first.
+        assert_eq!(ws.ping(&[0; 126]), Err(SendError::ControlTooLarge));
+        // An empty queue always takes one.
+        let all = ws.queued_len();
+        ws.advance_transmit(all);
+        ws.ping(b"12345").unwrap();
+    }
+}
+
 /// A queue of every kind of output: small frames (copied next to their headers), a large
 /// payload (its own chunk), control frames and a close.
 fn mixed_queue(role: Role) -> WebSocket {

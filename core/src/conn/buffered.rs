@@ -10,7 +10,7 @@ use crate::conn::connection::Connection;
 use crate::conn::error::{CloseCause, SendError};
 use crate::conn::event::MessageKind;
 use crate::conn::recv::{RawEvent, Step};
-use crate::conn::send::{fragments, Part};
+use crate::conn::send::{fragments, frame_len, Part};
 use crate::error::ProtocolError;
 use crate::frame::{apply_mask, FrameHeader, MAX_HEADER_LEN};
 use crate::time::Instant;
@@ -277,15 +277,19 @@ impl WebSocket {
         self.queue_message(kind, data.into(), Part::Fragment { last })
     }
 
-    /// Queues a ping with up to 125 bytes of payload.
+    /// Queues a ping with up to 125 bytes of payload ([`SendError::QueueFull`] at the cap, as
+    /// a message).
     pub fn ping(&mut self, payload: &[u8]) -> Result<(), SendError> {
+        self.check_control_room(payload)?;
         let mut frame = [0; MAX_HEADER_LEN + 125];
         let n = self.conn.ping(payload, &mut frame)?;
         self.push_small(&frame[..n])
     }
 
-    /// Queues an unsolicited pong with up to 125 bytes of payload.
+    /// Queues an unsolicited pong with up to 125 bytes of payload ([`SendError::QueueFull`]
+    /// at the cap, as a message).
     pub fn pong(&mut self, payload: &[u8]) -> Result<(), SendError> {
+        self.check_control_room(payload)?;
         let mut frame = [0; MAX_HEADER_LEN + 125];
         let n = self.conn.pong(payload, &mut frame)?;
         self.push_small(&frame[..n])
@@ -331,6 +335,16 @@ impl WebSocket {
     fn check_room(&self, len: usize) -> Result<(), SendError> {
         if self.queued > 0 && self.queued + len > self.conn.config.max_send_queue {
             return Err(SendError::QueueFull);
+        }
+        Ok(())
+    }
+
+    /// A ping or pong the caller queues counts against `max_send_queue` like a message (the
+    /// connection's own pongs, pings and close do not); the connection's own refusals (not
+    /// open, over 125 bytes) come first.
+    fn check_control_room(&self, payload: &[u8]) -> Result<(), SendError> {
+        if self.conn.is_open() && payload.len() <= 125 {
+            self.check_room(frame_len(payload.len(), self.conn.role().masks_outgoing()))?;
         }
         Ok(())
     }
