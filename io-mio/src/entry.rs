@@ -6,7 +6,8 @@ use std::io::{self, Write};
 
 use mio::net::TcpStream;
 use sansws::handshake::{
-    reason_phrase, write_reject, Accept, ClientHandshake, HeaderStorage, Limits, Request, Response,
+    reason_phrase, write_reject, Accept, ClientHandshake, HeaderStorage, Key, Limits, Request,
+    Response,
 };
 use sansws::{CloseCause, Connection, Event, Instant, Status};
 
@@ -21,8 +22,9 @@ const KEEP_OUT: usize = 4096;
 pub(crate) enum Phase {
     /// Server: waiting for the request head.
     Request,
-    /// Client: request sent, waiting for the response head.
-    Response(ClientHandshake<'static>),
+    /// Client: request sent, waiting for the response head (checked against the key and
+    /// the subprotocols offered).
+    Response(Key, Box<[String]>),
     /// Frames flow.
     Open,
     /// The upgrade failed; close once the answer is written.
@@ -47,6 +49,8 @@ pub(crate) struct Entry {
     pub(crate) timer_at: Option<Instant>,
     pub(crate) generation: u32,
     pub(crate) error: Option<Error>,
+    /// The subprotocol the upgrade agreed on.
+    pub(crate) subprotocol: Option<Box<str>>,
     /// The upgrade completed (so `on_close` is due).
     pub(crate) opened: bool,
     /// A finished connection whose last bytes cannot be written is dropped at this instant.
@@ -70,6 +74,7 @@ impl Entry {
             timer_at: None,
             generation,
             error: None,
+            subprotocol: None,
             opened: false,
             linger_until: None,
             dead: false,
@@ -127,7 +132,7 @@ impl Entry {
         let was_open = self.is_open();
         let start = match self.phase {
             Phase::Request => self.read_request(now, buf, handler, limits),
-            Phase::Response(handshake) => self.read_response(now, buf, handshake, limits),
+            Phase::Response(..) => self.read_response(now, buf, limits),
             Phase::Open => Some(0),
             Phase::Failed => None,
         };
@@ -155,6 +160,7 @@ impl Entry {
                 now,
                 core: &mut self.core,
                 out: &mut self.out,
+                subprotocol: self.subprotocol.as_deref(),
             };
             match event {
                 Event::Message {
@@ -199,6 +205,7 @@ impl Entry {
             now,
             core: &mut self.core,
             out: &mut self.out,
+            subprotocol: self.subprotocol.as_deref(),
         }
     }
 
@@ -219,6 +226,7 @@ impl Entry {
                     if let Some(protocol) = protocol {
                         accept = accept.subprotocol(protocol);
                     }
+                    self.subprotocol = protocol.map(Box::from);
                     let mut answer = [0u8; 512];
                     match request.write_accept(&accept, &mut answer) {
                         Ok(len) => {
@@ -258,17 +266,17 @@ impl Entry {
     }
 
     /// Client upgrade: `Some(head length)` once the 101 checked out.
-    fn read_response(
-        &mut self,
-        now: Instant,
-        buf: &[u8],
-        handshake: ClientHandshake<'static>,
-        limits: &Limits,
-    ) -> Option<usize> {
+    fn read_response(&mut self, now: Instant, buf: &[u8], limits: &Limits) -> Option<usize> {
+        let Phase::Response(key, offered) = &self.phase else {
+            return None;
+        };
+        let offered: Vec<&str> = offered.iter().map(String::as_str).collect();
+        let handshake = ClientHandshake::new(*key, &offered, &[]);
         let mut storage: HeaderStorage = HeaderStorage::new();
         match handshake.check_response(buf, &mut storage, limits) {
             Ok(Status::Incomplete { .. }) => None,
-            Ok(Status::Complete((Response::Upgraded(_), head_len))) => {
+            Ok(Status::Complete((Response::Upgraded(upgraded), head_len))) => {
+                self.subprotocol = upgraded.subprotocol().map(Box::from);
                 self.core.upgraded(now);
                 self.phase = Phase::Open;
                 Some(head_len)

@@ -11,7 +11,7 @@ use std::time::Duration;
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
 use sansws::entropy::os_entropy;
-use sansws::handshake::{ClientHandshake, ClientRequest, Key, Limits, WsUrl};
+use sansws::handshake::{ClientRequest, Header, Key, Limits, WriteError, WsUrl};
 use sansws::{Config, Connection, Instant};
 
 use crate::entry::{Entry, Phase};
@@ -41,6 +41,15 @@ impl Default for Options {
             read_buffer_len: 256 * 1024,
         }
     }
+}
+
+/// What a client asks for beyond the URL.
+#[derive(Debug, Clone, Default)]
+pub struct ClientOptions {
+    /// Subprotocols to offer, by preference.
+    pub subprotocols: Vec<String>,
+    /// Extra request headers (e.g. `Authorization`).
+    pub headers: Vec<(String, String)>,
 }
 
 /// A mio event loop serving WebSocket connections (server, client, or both) to a [`Handler`].
@@ -104,6 +113,11 @@ impl<H: Handler> EventLoop<H> {
     /// Opens a client connection to a `ws://` URL; the handler hears `on_open` once the
     /// upgrade completes, or `on_error`.
     pub fn connect(&mut self, url: &str) -> Result<ConnId, Error> {
+        self.connect_with(url, &ClientOptions::default())
+    }
+
+    /// Opens a client connection offering subprotocols and sending extra headers.
+    pub fn connect_with(&mut self, url: &str, options: &ClientOptions) -> Result<ConnId, Error> {
         let url = WsUrl::parse(url).map_err(Error::Url)?;
         let host = url.hostname().trim_matches(['[', ']']);
         let addr = (host, url.port())
@@ -114,19 +128,35 @@ impl<H: Handler> EventLoop<H> {
         stream.set_nodelay(true)?;
         let mut nonce = [0; 16];
         os_entropy(&mut nonce);
-        let mut request = Vec::new();
-        append_with(&mut request, 1024 + url.target().len(), |out| {
-            ClientRequest::new(url.host(), url.target())
-                .write(nonce, out)
-                .map(|(len, _)| len)
-        })
+        let protocols: Vec<&str> = options.subprotocols.iter().map(String::as_str).collect();
+        let headers: Vec<Header<'_>> = options
+            .headers
+            .iter()
+            .map(|(name, value)| Header {
+                name,
+                value: value.as_bytes(),
+            })
+            .collect();
+        let request = ClientRequest::new(url.host(), url.target())
+            .subprotocols(&protocols)
+            .headers(&headers);
+        let mut bytes = Vec::new();
+        let write = |bytes: &mut Vec<u8>, room| {
+            append_with(bytes, room, |out| {
+                request.write(nonce, out).map(|(len, _)| len)
+            })
+        };
+        match write(&mut bytes, 1024) {
+            Err(WriteError::InsufficientSize(size)) => write(&mut bytes, size.required),
+            other => other,
+        }
         .map_err(Error::Write)?;
-        // What the answer is checked against, owned by the loop (no subprotocols offered).
-        let handshake = ClientHandshake::new(Key::from_nonce(nonce), &[], &[]);
+        let offered = options.subprotocols.clone().into_boxed_slice();
+        let phase = Phase::Response(Key::from_nonce(nonce), offered);
         let core = Connection::client(self.options.config, os_entropy, self.now());
-        let id = self.insert(stream, core, Phase::Response(handshake))?;
+        let id = self.insert(stream, core, phase)?;
         let entry = self.entries[id.0].as_mut().expect("just inserted");
-        entry.out = request;
+        entry.out = bytes;
         self.finish(id.0);
         Ok(id)
     }
@@ -439,6 +469,7 @@ impl<H: Handler> EventLoop<H> {
             now,
             core: &mut entry.core,
             out: &mut entry.out,
+            subprotocol: entry.subprotocol.as_deref(),
         });
         self.finish(id.0);
         Some(result)

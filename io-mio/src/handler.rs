@@ -91,9 +91,15 @@ pub struct Conn<'a> {
     pub(crate) now: Instant,
     pub(crate) core: &'a mut Connection,
     pub(crate) out: &'a mut Vec<u8>,
+    pub(crate) subprotocol: Option<&'a str>,
 }
 
 impl Conn<'_> {
+    /// The subprotocol the upgrade agreed on, if any.
+    pub fn subprotocol(&self) -> Option<&str> {
+        self.subprotocol
+    }
+
     /// This connection's id.
     pub fn id(&self) -> ConnId {
         self.id

@@ -31,7 +31,7 @@ mod handler;
 mod shard;
 
 pub use error::Error;
-pub use event_loop::{EventLoop, Options};
+pub use event_loop::{ClientOptions, EventLoop, Options};
 pub use handler::{Conn, ConnId, Handler, Message, Upgrade};
 pub use sansws;
 pub use shard::serve_sharded;

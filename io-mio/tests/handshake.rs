@@ -305,3 +305,48 @@ fn heads_and_frames_in_pieces() {
     assert!(peer.read_head().expect("101").starts_with("HTTP/1.1 101"));
     assert_eq!(peer.read_frame(), Some((0x81, b"together".to_vec())));
 }
+
+/// Records the subprotocol each side agreed on when the connection opens.
+#[derive(Debug, Default)]
+struct ProtocolProbe {
+    opened: Option<Option<String>>,
+}
+
+impl sansws_mio::Handler for ProtocolProbe {
+    fn on_open(&mut self, conn: &mut sansws_mio::Conn<'_>) {
+        self.opened = Some(conn.subprotocol().map(str::to_owned));
+    }
+
+    fn on_message(&mut self, _: &mut sansws_mio::Conn<'_>, _: sansws_mio::Message<'_>) {}
+}
+
+/// `connect_with` offers subprotocols (and sends extra headers); both sides see the one the
+/// server chose from the offer.
+#[test]
+fn client_offers_subprotocols_and_both_sides_see_the_choice() {
+    let (mut echo, server_events) = Recorder::echo();
+    echo.upgrade = choose_chat;
+    let server = Server::start(echo, Options::default());
+    let mut client =
+        sansws_mio::EventLoop::new(ProtocolProbe::default(), Options::default()).expect("loop");
+    let options = sansws_mio::ClientOptions {
+        subprotocols: vec!["superchat".into(), "chat".into()],
+        headers: vec![("X-Probe".into(), "1".into())],
+    };
+    client
+        .connect_with(&server.url("/"), &options)
+        .expect("connect");
+    let deadline = Instant::now() + LIMIT;
+    while client.handler().opened.is_none() && Instant::now() < deadline {
+        client.turn(Some(Duration::from_millis(10))).expect("turn");
+    }
+    assert_eq!(client.handler().opened, Some(Some("chat".to_owned())));
+    let Seen::Open(id) = wait_for(&server_events, LIMIT, |seen| matches!(seen, Seen::Open(_)))
+    else {
+        unreachable!("wait_for returns a match");
+    };
+    let agreed = server.exec(move |event_loop| {
+        event_loop.with_conn(id, |conn| conn.subprotocol().map(str::to_owned))
+    });
+    assert_eq!(agreed, Some(Some("chat".to_owned())));
+}
