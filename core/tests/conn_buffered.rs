@@ -69,7 +69,11 @@ fn pings_and_pongs_are_refused_with_queue_full_at_max_send_queue() {
         }
         assert_eq!(ws.ping(b"12345"), Err(SendError::QueueFull));
         assert_eq!(ws.pong(b"12345"), Err(SendError::QueueFull));
-        assert!(ws.queued_len() <= 20, "{role:?}: {} queued", ws.queued_len());
+        assert!(
+            ws.queued_len() <= 20,
+            "{role:?}: {} queued",
+            ws.queued_len()
+        );
         // The connection's own refusals come first.
         assert_eq!(ws.ping(&[0; 126]), Err(SendError::ControlTooLarge));
         // An empty queue always takes one.

@@ -7,14 +7,14 @@
 //!
 //! | target | input | invariants |
 //! |---|---|---|
-//! | [`frame_header`] | rules byte + header bytes | no panic; re-encodes byte for byte; prefixes are `Incomplete` or the same error |
-//! | [`mask`] | key, offset, chunking, payload | `apply_mask` equals a byte-by-byte XOR for every split and alignment |
-//! | [`utf8`] | split seed + message | streaming validator agrees with `core::str::from_utf8`, fails at the first non-extendable byte |
-//! | [`close_payload`] | a close payload | parse agrees with the RFC 6455 §5.5.1 rules; accepted payloads round-trip |
-//! | [`handshake_request`], [`handshake_response`] | limits, split seed, head | any split: `Incomplete` until the whole input's result, never waits past `max_head_len` |
-//! | [`server_connection`], [`client_connection`] | config + operations | see [`conn`]: bounded output, nothing after close, no spinning timers, one error |
-//! | [`roundtrip`] | messages + write splits | client `WebSocket` → server `WebSocket` → back, unchanged |
-//! | [`differential`] | limits + client byte stream | sansws and tungstenite accept and reject the same streams, modulo documented leniencies |
+//! | [`frame_header()`] | rules byte + header bytes | no panic; re-encodes byte for byte; prefixes are `Incomplete` or the same error |
+//! | [`mask()`] | key, offset, chunking, payload | `apply_mask` equals a byte-by-byte XOR for every split and alignment |
+//! | [`utf8()`] | split seed + message | streaming validator agrees with `core::str::from_utf8`, fails at the first non-extendable byte |
+//! | [`close_payload()`] | a close payload | parse agrees with the RFC 6455 §5.5.1 rules; accepted payloads round-trip |
+//! | [`handshake_request()`], [`handshake_response()`] | limits, split seed, head | any split: `Incomplete` until the whole input's result, never waits past `max_head_len` |
+//! | [`server_connection()`], [`client_connection()`] | config + operations | see [`conn`](mod@conn): bounded output, nothing after close, no spinning timers, one error |
+//! | [`roundtrip()`] | messages + write splits | client `WebSocket` → server `WebSocket` → back, unchanged |
+//! | [`differential()`] | limits + client byte stream | sansws and tungstenite accept and reject the same streams, modulo documented leniencies |
 
 pub mod close;
 pub mod conn;

@@ -24,7 +24,7 @@ fn reference(buf: &mut [u8], key: [u8; 4], offset: u64) {
     }
 }
 
-/// Input: an arbitrary [`MaskInput`]. Masking the whole buffer at once and in arbitrary chunks
+/// Input: an arbitrary `MaskInput` (key, offset, misalignment, repeat, chunk sizes, payload). Masking the whole buffer at once and in arbitrary chunks
 /// with a running offset both equal the byte-by-byte reference, at any alignment; masking
 /// twice restores the input.
 pub fn mask(data: &[u8]) {
