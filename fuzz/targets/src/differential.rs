@@ -8,7 +8,7 @@
 //!
 //! | tungstenite | sansws | decided by |
 //! |---|---|---|
-//! | accepts a non-minimal length (a 16-bit length under 126, a 64-bit one under 65536) | rejects | RFC 6455 §5.2: "the minimal number of bytes MUST be used to encode the length" |
+//! | accepts a non-minimal length (a 16-bit length under 126, a 64-bit one under 65536), also on control frames | rejects (`NonMinimalLength`, or `ControlFrameTooLarge` for a control frame using the 16/64-bit form) | RFC 6455 §5.2: "the minimal number of bytes MUST be used to encode the length"; §5.5 |
 //! | reports a close frame with a disallowed code as `Close` (answering 1002) | rejects with 1002 | §7.4.1 / §7.4.2 and §5.5.1: the code must be a valid status code; both fail the connection, only the report differs |
 //! | checks a frame only once its whole payload arrived | rejects at the header (RSV bits, opcode, mask bit, control length, frame/message size) | §5.2 and §5.1 let the receiver fail as soon as the violation is seen |
 //! | checks UTF-8 per frame | rejects at the first byte no valid UTF-8 can continue with | §8.1: fail "when an endpoint is to interpret a byte stream as UTF-8 but finds that the byte stream is not", which sansws does as early as possible (Autobahn 6.x "fail fast") |
@@ -197,16 +197,23 @@ pub fn differential(data: &[u8]) {
             );
         }
         (Some(err), None) => {
-            let excused = match err {
-                // §5.2: tungstenite accepts non-minimal lengths.
-                ProtocolError::NonMinimalLength => nonminimal,
-                // §7.4: tungstenite reports a forbidden code as a Close (and answers 1002).
-                ProtocolError::InvalidCloseCode(_) => {
-                    matches!(theirs.got.last(), Some(Got::Close(Some(1002), r)) if r == "Protocol violation")
-                }
-                // Fail-fast timing: sansws judged a frame tungstenite has not read whole yet.
-                _ => incomplete_at.is_some() && theirs.got.starts_with(&ours.got),
-            };
+            // Fail-fast timing: sansws judged a frame tungstenite has not read whole yet.
+            let timing = incomplete_at.is_some() && theirs.got.starts_with(&ours.got);
+            let excused = timing
+                || match err {
+                    // §5.2: tungstenite accepts non-minimal lengths. A control frame announcing
+                    // its (small) length in the 16- or 64-bit form is refused by sansws at the
+                    // 7-bit length already (§5.5: control lengths are at most 125, so only the
+                    // 7-bit form is minimal): the same leniency.
+                    ProtocolError::NonMinimalLength | ProtocolError::ControlFrameTooLarge => {
+                        nonminimal && theirs.got.starts_with(&ours.got)
+                    }
+                    // §7.4: tungstenite reports a forbidden code as a Close (and answers 1002).
+                    ProtocolError::InvalidCloseCode(_) => {
+                        matches!(theirs.got.last(), Some(Got::Close(Some(1002), r)) if r == "Protocol violation")
+                    }
+                    _ => false,
+                };
             assert!(
                 excused,
                 "sansws rejected ({err:?}) a stream tungstenite accepted: {:?} vs {:?}",
