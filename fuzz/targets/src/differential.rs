@@ -12,6 +12,7 @@
 //! | reports a close frame with a disallowed code as `Close` (answering 1002) | rejects with 1002 | §7.4.1 / §7.4.2 and §5.5.1: the code must be a valid status code; both fail the connection, only the report differs |
 //! | checks a frame only once its whole payload arrived | rejects at the header (RSV bits, opcode, mask bit, control length, frame/message size) | §5.2 and §5.1 let the receiver fail as soon as the violation is seen |
 //! | checks UTF-8 per frame | rejects at the first byte no valid UTF-8 can continue with | §8.1: fail "when an endpoint is to interpret a byte stream as UTF-8 but finds that the byte stream is not", which sansws does as early as possible (Autobahn 6.x "fail fast") |
+//! | rejects close code 1014 (reports `Close(1002)` and answers 1002) | accepts | §7.4.2 and the IANA close code registry (§11.7), which registered 1014 "Bad Gateway" after RFC 6455: sansws accepts the registered codes 1012–1014 (not a tungstenite leniency but a strictness; excused the same way) |
 //!
 //! The timing rows only excuse a sansws rejection inside the *last, incomplete* frame of the
 //! input, where tungstenite is still waiting for bytes; on complete frames both must reject.
@@ -178,7 +179,14 @@ pub fn differential(data: &[u8]) {
         return;
     };
     let (frame, message) = limits(selector);
-    let ours = sansws(input, frame, message);
+    let mut ours = sansws(input, frame, message);
+    for got in &mut ours.got {
+        // tungstenite does not know 1014 (IANA's "Bad Gateway", registered after RFC 6455)
+        // and reports it as a protocol violation; sansws accepts it (§7.4.2, §11.7).
+        if matches!(got, Got::Close(Some(1014), _)) {
+            *got = Got::Close(Some(1002), "Protocol violation".to_owned());
+        }
+    }
     let theirs = tungstenite(input, frame, message);
     let (incomplete_at, nonminimal) = scan(input);
 
