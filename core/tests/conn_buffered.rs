@@ -310,3 +310,31 @@ fn a_peer_that_pings_but_never_reads_cannot_grow_the_queue_past_its_cap() {
     let pongs = parse_frames(&output(&ws));
     assert!(pongs.iter().all(|f| f.opcode == PONG));
 }
+
+#[test]
+fn keepalive_pings_are_not_queued_behind_a_full_queue() {
+    let config = Config {
+        max_send_queue: 1000,
+        ping_interval: Some(core::time::Duration::from_secs(1)),
+        pong_timeout: core::time::Duration::from_secs(1000),
+        ..Config::default()
+    };
+    let mut ws = buffered(Role::Server, config);
+    ws.send_binary(Bytes::from(vec![0u8; 2000]))
+        .expect("an empty queue takes one");
+    let queued = ws.queued_len();
+    // Many keepalive intervals pass; the peer sends unsolicited pongs but never reads.
+    let pong = client_frame(PONG, true, b"");
+    let mut now = T0;
+    for _ in 0..50 {
+        now = ws.poll_timeout().expect("keepalive armed");
+        ws.handle_timeout(now);
+        ws.handle_read(now, &pong);
+        while let Ok(Some(_)) = ws.poll_event() {}
+    }
+    assert_eq!(
+        ws.queued_len(),
+        queued,
+        "nothing was added behind the full queue"
+    );
+}

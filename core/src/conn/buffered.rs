@@ -397,8 +397,11 @@ impl WebSocket {
     fn flush_control(&mut self) {
         if self.queued >= self.conn.config.max_send_queue {
             // A peer that pings but never reads would grow the queue without bound; RFC 6455
-            // §5.5.3 lets us answer only the most recent ping, and that one can wait.
+            // §5.5.3 lets us answer only the most recent ping, and that one can wait. A
+            // keepalive ping is pointless behind a full queue: the pong timeout, already
+            // running, ends a peer that stopped reading.
             self.conn.control.pong = None;
+            self.conn.control.ping = None;
         }
         if self.conn.wants_transmit() {
             let mut frames = [0; CONTROL_ROOM];
