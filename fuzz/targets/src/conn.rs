@@ -238,9 +238,9 @@ pub fn encode_setup(setup: &Setup) -> Vec<u8> {
     out
 }
 
-/// The bytes [`read_op`] reads back as `op` (`RecvFrames` is not encodable: use `Recv` with
-/// [`wire::encode`]d frames).
-pub fn encode_op(op: &Op) -> Vec<u8> {
+/// The bytes [`read_op`] reads back as `op`. `RecvFrames` comes back as the `Recv` of its
+/// frames, masked when they go `to_server` (the frame specs themselves have no byte form).
+pub fn encode_op(op: &Op, to_server: bool) -> Vec<u8> {
     let with_len2 = |tag: u8, data: &[u8]| {
         let mut out = vec![tag];
         out.extend_from_slice(&(data.len() as u16).to_be_bytes());
@@ -249,7 +249,14 @@ pub fn encode_op(op: &Op) -> Vec<u8> {
     };
     match op {
         Op::Recv(data) => with_len2(0, data),
-        Op::RecvFrames { .. } => unimplemented!("encode frames and use Op::Recv"),
+        Op::RecvFrames { frames, .. } => {
+            let role = if to_server {
+                Role::Server
+            } else {
+                Role::Client
+            };
+            with_len2(0, &frame_chunks(role, u8::MAX, frames).concat())
+        }
         Op::SendText(text) => with_len2(2, text.as_bytes()),
         Op::SendBinary(data) => with_len2(3, data),
         Op::SendFragment { binary, last, data } => {

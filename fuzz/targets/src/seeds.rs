@@ -42,10 +42,9 @@ Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
 Sec-WebSocket-Protocol: chat\r\n\r\n";
 
 fn conversation(masked: bool, setup: Setup, ops: &[Op]) -> Vec<u8> {
-    let _ = masked;
     let mut out = encode_setup(&setup);
     for op in ops {
-        out.extend(encode_op(op));
+        out.extend(encode_op(op, masked));
     }
     out
 }
