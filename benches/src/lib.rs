@@ -69,17 +69,44 @@ pub fn masked_binary_frame(len: usize) -> Vec<u8> {
     frame
 }
 
-/// The length of the unmasked server frame at the start of `bytes`, if its header is there.
+/// The answer to an upgrade request head (`None` without a `Sec-WebSocket-Key`): the 101 the
+/// peers' echo servers that have no server handshake of their own send (`raw_echo`,
+/// `fastwebsockets_echo`). Not a validating handshake: the load tools send a fixed, valid one.
+pub fn upgrade_response(head: &[u8]) -> Option<Vec<u8>> {
+    let text = std::str::from_utf8(head).ok()?;
+    let key = text.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.trim()
+            .eq_ignore_ascii_case("sec-websocket-key")
+            .then(|| value.trim())
+    })?;
+    let accept = sansws::handshake::AcceptKey::from_key(key.as_bytes());
+    Some(
+        format!(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: {}\r\n\r\n",
+            accept.as_str()
+        )
+        .into_bytes(),
+    )
+}
+
+/// The length of the server frame at the start of `bytes`, if its header is there. A masked
+/// frame (what `raw_echo` sends back: the client's own bytes) counts its 4-byte key.
 pub fn server_frame_len(bytes: &[u8]) -> Option<usize> {
-    let len7 = *bytes.get(1)? & 0x7F;
-    Some(match len7 {
-        126 => 4 + usize::from(u16::from_be_bytes([*bytes.get(2)?, *bytes.get(3)?])),
-        127 => {
-            let raw: [u8; 8] = bytes.get(2..10)?.try_into().ok()?;
-            10 + usize::try_from(u64::from_be_bytes(raw)).ok()?
-        }
-        n => 2 + usize::from(n),
-    })
+    let second = *bytes.get(1)?;
+    let key = if second & 0x80 != 0 { 4 } else { 0 };
+    let len7 = second & 0x7F;
+    Some(
+        key + match len7 {
+            126 => 4 + usize::from(u16::from_be_bytes([*bytes.get(2)?, *bytes.get(3)?])),
+            127 => {
+                let raw: [u8; 8] = bytes.get(2..10)?.try_into().ok()?;
+                10 + usize::try_from(u64::from_be_bytes(raw)).ok()?
+            }
+            n => 2 + usize::from(n),
+        },
+    )
 }
 
 /// Resident memory of a process in bytes, from `/proc/PID/status`.
@@ -111,7 +138,15 @@ mod tests {
             frame.drain(header..header + 4);
             assert_eq!(server_frame_len(&frame), Some(frame.len()), "{len}");
         }
+        for len in [0, 20, 126, 70_000] {
+            let frame = masked_binary_frame(len);
+            assert_eq!(server_frame_len(&frame), Some(frame.len()), "masked {len}");
+        }
         assert_eq!(server_frame_len(&[0x82]), None);
+        let answer = upgrade_response(&upgrade_request("h", "/")).unwrap();
+        let answer = String::from_utf8(answer).unwrap();
+        // RFC 6455 §1.3's sample key and accept value.
+        assert!(answer.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));
         assert_eq!(find_head_end(b"HTTP/1.1 101 x\r\n\r\nrest"), Some(18));
     }
 }

@@ -1,0 +1,142 @@
+//! The limit of the echo loop: a mio server on one thread that answers the WebSocket upgrade
+//! by hand and then sends every byte back unchanged, with no framing at all (the load tool
+//! accepts its own masked frames as echoes). Whatever a WebSocket server adds is measured
+//! against this. `raw_echo ADDR`.
+
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
+
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token};
+use sansws_benches::{find_head_end, upgrade_response};
+
+const LISTENER: Token = Token(usize::MAX);
+
+struct Conn {
+    stream: TcpStream,
+    /// The request head, until the upgrade is answered; then empty.
+    head: Option<Vec<u8>>,
+    /// Bytes the socket did not take yet; reading stops until they are written.
+    backlog: Vec<u8>,
+}
+
+/// What became of a connection after it was served.
+enum Outcome {
+    Open,
+    Closed,
+}
+
+/// Writes as much of `bytes` as the socket takes; returns how many.
+fn write_some(stream: &mut TcpStream, bytes: &[u8]) -> io::Result<usize> {
+    let mut written = 0;
+    while written < bytes.len() {
+        match stream.write(&bytes[written..]) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => written += n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(written)
+}
+
+/// Sends `bytes` now, keeping what the socket refuses in the backlog.
+fn send(conn: &mut Conn, bytes: &[u8]) -> io::Result<()> {
+    let n = write_some(&mut conn.stream, bytes)?;
+    conn.backlog.extend_from_slice(&bytes[n..]);
+    Ok(())
+}
+
+/// Reads and echoes until the socket would block (edge-triggered: everything is drained).
+fn serve(conn: &mut Conn, buf: &mut [u8]) -> io::Result<Outcome> {
+    loop {
+        if !conn.backlog.is_empty() {
+            let n = write_some(&mut conn.stream, &conn.backlog)?;
+            conn.backlog.drain(..n);
+            if !conn.backlog.is_empty() {
+                return Ok(Outcome::Open); // resumed on the next writable event
+            }
+        }
+        let n = match conn.stream.read(buf) {
+            Ok(0) => return Ok(Outcome::Closed),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Outcome::Open),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        match conn.head.as_mut() {
+            None => send(conn, &buf[..n])?,
+            Some(head) => {
+                head.extend_from_slice(&buf[..n]);
+                if let Some(end) = find_head_end(head) {
+                    let rest = head.split_off(end);
+                    let answer =
+                        upgrade_response(head).ok_or_else(|| io::Error::other("no key"))?;
+                    conn.head = None;
+                    send(conn, &answer)?;
+                    send(conn, &rest)?;
+                } else if head.len() > 8192 {
+                    return Ok(Outcome::Closed);
+                }
+            }
+        }
+    }
+}
+
+fn main() -> io::Result<()> {
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:9006".into());
+    let mut listener = TcpListener::bind(addr.parse().map_err(io::Error::other)?)?;
+    let mut poll = Poll::new()?;
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)?;
+    let mut conns: HashMap<usize, Conn> = HashMap::new();
+    let mut next_token = 0;
+    let mut events = Events::with_capacity(1024);
+    let mut buf = vec![0u8; 256 << 10];
+    loop {
+        poll.poll(&mut events, None)?;
+        for event in events.iter() {
+            if event.token() == LISTENER {
+                loop {
+                    match listener.accept() {
+                        Ok((mut stream, _)) => {
+                            stream.set_nodelay(true)?;
+                            let token = next_token;
+                            next_token += 1;
+                            poll.registry().register(
+                                &mut stream,
+                                Token(token),
+                                Interest::READABLE | Interest::WRITABLE,
+                            )?;
+                            let head = Some(Vec::new());
+                            let backlog = Vec::new();
+                            conns.insert(
+                                token,
+                                Conn {
+                                    stream,
+                                    head,
+                                    backlog,
+                                },
+                            );
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                        Err(e) => return Err(e),
+                    }
+                }
+                continue;
+            }
+            let token = event.token().0;
+            let Some(conn) = conns.get_mut(&token) else {
+                continue;
+            };
+            if !matches!(serve(conn, &mut buf), Ok(Outcome::Open)) {
+                if let Some(mut conn) = conns.remove(&token) {
+                    let _ = poll.registry().deregister(&mut conn.stream);
+                }
+            }
+        }
+    }
+}
