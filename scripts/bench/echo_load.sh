@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# Side-by-side echo load: the sansws echo servers (mio and tokio examples) against the peers'
+# (tokio-tungstenite, fastwebsockets, tokio-websockets) and a raw byte echo (the loop's limit),
+# all release builds, each cell of the matrix on a fresh server process, servers interleaved
+# round by round. Prints markdown tables on stdout; raw samples go to $OUT.
+#
+#   bash scripts/bench/echo_load.sh                 # load matrix, 3 rounds
+#   QUICK=1 bash scripts/bench/echo_load.sh         # smoke test: 1 round, 2 s, 3 cells
+#   MODE=idle bash scripts/bench/echo_load.sh       # memory: RSS growth over idle connections
+#   MODE=all ...                                    # both
+#
+# Environment: ROUNDS (3), SECS per run (5; 2 when QUICK=1), PIN=split|same|none (split:
+# server on CPU 0, load on CPU 1; same: both on CPU 0), SERVERS (space-separated subset),
+# IDLE_CONNS (10000), OUT (results directory), NO_BUILD=1 (reuse target/bench-bins).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT"
+
+QUICK=${QUICK:-0}
+MODE=${MODE:-load}
+PIN=${PIN:-none}
+IDLE_CONNS=${IDLE_CONNS:-10000}
+if [[ $QUICK == 1 ]]; then
+    ROUNDS=${ROUNDS:-1}
+    SECS=${SECS:-2}
+    CELLS=("100 20" "100 1024" "10 16384")
+else
+    ROUNDS=${ROUNDS:-3}
+    SECS=${SECS:-5}
+    CELLS=("1 20" "100 20" "100 1024" "10 16384" "500 16384" "10 1048576")
+fi
+ALL_SERVERS="sansws-mio sansws-tokio tungstenite fastwebsockets tokio-websockets raw"
+read -r -a SERVER_LIST <<<"${SERVERS:-$ALL_SERVERS}"
+BIN="$ROOT/target/bench-bins"
+OUT=${OUT:-"$ROOT/target/bench-results/echo_load-$(date -u +%Y%m%dT%H%M%SZ)"}
+mkdir -p "$BIN" "$OUT"
+
+case $PIN in
+    split) SERVER_PIN=(taskset -c 0) LOAD_PIN=(taskset -c 1) ;;
+    same) SERVER_PIN=(taskset -c 0) LOAD_PIN=(taskset -c 0) ;;
+    none) SERVER_PIN=() LOAD_PIN=() ;;
+    *) echo "PIN must be split, same or none" >&2; exit 2 ;;
+esac
+
+# Everything started here is tracked by PID and stopped on exit.
+STARTED=()
+cleanup() {
+    local pid
+    for pid in "${STARTED[@]}"; do
+        if kill -0 "$pid" 2>/dev/null; then
+            kill "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+        fi
+    done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { echo "$*" >&2; }
+
+# --- build ------------------------------------------------------------------------------
+if [[ ${NO_BUILD:-0} != 1 ]]; then
+    log "building (release)…"
+    # Both adapters' examples are target/release/examples/echo_server: copy each right away.
+    cargo build --release -q -p sansws-mio --example echo_server
+    cp target/release/examples/echo_server "$BIN/sansws-mio"
+    cargo build --release -q -p sansws-tokio --example echo_server
+    cp target/release/examples/echo_server "$BIN/sansws-tokio"
+    cargo build --release -q -p sansws-benches --bins
+    for b in load idle tungstenite_echo fastwebsockets_echo tokio_websockets_echo raw_echo; do
+        cp "target/release/$b" "$BIN/$b"
+    done
+fi
+
+server_bin() {
+    case $1 in
+        sansws-mio | sansws-tokio) echo "$BIN/$1" ;;
+        tungstenite) echo "$BIN/tungstenite_echo" ;;
+        fastwebsockets) echo "$BIN/fastwebsockets_echo" ;;
+        tokio-websockets) echo "$BIN/tokio_websockets_echo" ;;
+        raw) echo "$BIN/raw_echo" ;;
+        *) echo "unknown server $1" >&2; return 1 ;;
+    esac
+}
+
+# A fresh port per server process, so no run meets the previous one's sockets.
+PORT=$((20000 + RANDOM % 20000))
+SERVER_PID=
+start_server() {
+    local bin
+    bin=$(server_bin "$1")
+    PORT=$((PORT + 1))
+    "${SERVER_PIN[@]}" "$bin" "127.0.0.1:$PORT" >/dev/null 2>&1 &
+    SERVER_PID=$!
+    STARTED+=("$SERVER_PID")
+    local try
+    for try in $(seq 1 100); do
+        if ss -Hltn "sport = :$PORT" 2>/dev/null | grep -q LISTEN; then
+            return 0
+        fi
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    log "server $1 did not start (try $try)"
+    return 1
+}
+
+stop_server() {
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+}
+
+# utime + stime in clock ticks (fields 14 and 15 of /proc/PID/stat; the command name, field 2,
+# is in parentheses and may hold spaces, so count from after its closing parenthesis).
+cpu_ticks() {
+    local stat
+    stat=$(<"/proc/$1/stat")
+    stat=${stat##*) }
+    # After "pid (comm) ", field 3 (state) is word 1: fields 14/15 are words 12/13.
+    awk '{ print $12, $13 }' <<<"$stat"
+}
+
+hwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+
+TICK=$(getconf CLK_TCK)
+
+# --- load matrix --------------------------------------------------------------------------
+run_load() {
+    local samples="$OUT/load.tsv"
+    printf 'conns\tbytes\tserver\tround\tmsgs_per_sec\tp50_us\tp99_us\ttotal_msgs\tuser_ticks\tsys_ticks\thwm_kib\n' >"$samples"
+    local round cell server conns bytes line
+    for round in $(seq 1 "$ROUNDS"); do
+        for cell in "${CELLS[@]}"; do
+            read -r conns bytes <<<"$cell"
+            for server in "${SERVER_LIST[@]}"; do
+                start_server "$server" || continue
+                local before after
+                before=$(cpu_ticks "$SERVER_PID")
+                if ! line=$("${LOAD_PIN[@]}" timeout $((SECS * 2 + 60)) "$BIN/load" \
+                    "127.0.0.1:$PORT" "$conns" "$bytes" "$SECS"); then
+                    log "round $round: $server $conns×$bytes: load failed"
+                    stop_server
+                    continue
+                fi
+                after=$(cpu_ticks "$SERVER_PID")
+                local hwm u0 s0 u1 s1
+                hwm=$(hwm_kib "$SERVER_PID")
+                read -r u0 s0 <<<"$before"
+                read -r u1 s1 <<<"$after"
+                stop_server
+                local rate p50 p99 total
+                rate=$(grep -o 'msgs_per_sec=[0-9]*' <<<"$line" | cut -d= -f2)
+                p50=$(grep -o 'p50_us=[0-9]*' <<<"$line" | cut -d= -f2)
+                p99=$(grep -o 'p99_us=[0-9]*' <<<"$line" | cut -d= -f2)
+                total=$(grep -o 'total_msgs=[0-9]*' <<<"$line" | cut -d= -f2)
+                printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$conns" "$bytes" \
+                    "$server" "$round" "$rate" "$p50" "$p99" "$total" $((u1 - u0)) \
+                    $((s1 - s0)) "$hwm" >>"$samples"
+                log "round $round: $server $conns×$bytes: $line"
+            done
+        done
+    done
+    python3 - "$samples" "$TICK" <<'EOF'
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
+tick_us = 1e6 / float(sys.argv[2])
+def size(b):
+    b = int(b)
+    return f"{b >> 20} MiB" if b >= 1 << 20 else f"{b >> 10} KiB" if b >= 1024 else f"{b} B"
+cells, servers = [], []
+for r in rows:
+    if (r["conns"], r["bytes"]) not in cells: cells.append((r["conns"], r["bytes"]))
+    if r["server"] not in servers: servers.append(r["server"])
+def med(xs): return statistics.median(xs) if xs else float("nan")
+print("| cell (conns × bytes) | server | msgs/s (median) | µs CPU/msg user | µs CPU/msg total | peak RSS MiB | msgs/s ÷ sansws-mio | user CPU/msg ÷ sansws-mio | runs |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+for conns, nbytes in cells:
+    stats = {}
+    for s in servers:
+        rs = [r for r in rows if (r["conns"], r["bytes"], r["server"]) == (conns, nbytes, s)]
+        if not rs: continue
+        ok = [r for r in rs if int(r["total_msgs"]) > 0]
+        rate = med([float(r["msgs_per_sec"]) for r in rs])
+        user = med([int(r["user_ticks"]) * tick_us / int(r["total_msgs"]) for r in ok])
+        total = med([(int(r["user_ticks"]) + int(r["sys_ticks"])) * tick_us / int(r["total_msgs"]) for r in ok])
+        hwm = max(int(r["hwm_kib"]) for r in rs) / 1024
+        stats[s] = (rate, user, total, hwm, len(rs))
+    base = stats.get("sansws-mio")
+    for s, (rate, user, total, hwm, n) in stats.items():
+        rr = f"{rate / base[0]:.2f}" if base and base[0] else "–"
+        ur = f"{user / base[1]:.2f}" if base and base[1] else "–"
+        print(f"| {conns} × {size(nbytes)} | {s} | {rate:,.0f} | {user:.2f} | {total:.2f} | {hwm:.1f} | {rr} | {ur} | {n} |")
+EOF
+}
+
+# --- idle memory --------------------------------------------------------------------------
+run_idle() {
+    local samples="$OUT/idle.tsv"
+    printf 'server\tconns\trss_before\trss_after\tbytes_per_conn\n' >"$samples"
+    local server line
+    for server in "${SERVER_LIST[@]}"; do
+        start_server "$server" || continue
+        if ! line=$(timeout 300 "$BIN/idle" "127.0.0.1:$PORT" "$SERVER_PID" "$IDLE_CONNS"); then
+            log "$server: idle failed"
+            stop_server
+            continue
+        fi
+        stop_server
+        log "idle: $server: $line"
+        printf '%s\t%s\t%s\t%s\t%s\n' "$server" \
+            "$(grep -o 'conns=[0-9]*' <<<"$line" | cut -d= -f2)" \
+            "$(grep -o 'rss_before=[0-9]*' <<<"$line" | cut -d= -f2)" \
+            "$(grep -o 'rss_after=[0-9]*' <<<"$line" | cut -d= -f2)" \
+            "$(grep -o 'bytes_per_conn=[0-9]*' <<<"$line" | cut -d= -f2)" >>"$samples"
+        # Let the closed connections' sockets drain before the next server.
+        sleep 1
+    done
+    echo
+    echo "| server | idle conns | RSS before MiB | RSS after MiB | bytes/conn |"
+    echo "|---|---:|---:|---:|---:|"
+    tail -n +2 "$samples" | while IFS=$'\t' read -r s n b a per; do
+        awk -v s="$s" -v n="$n" -v b="$b" -v a="$a" -v p="$per" \
+            'BEGIN { printf "| %s | %d | %.1f | %.1f | %d |\n", s, n, b / 1048576, a / 1048576, p }'
+    done
+}
+
+echo "echo load: rounds=$ROUNDS secs=$SECS pin=$PIN quick=$QUICK servers=${SERVER_LIST[*]} ($(date -u +%FT%TZ))"
+echo
+case $MODE in
+    load) run_load ;;
+    idle) run_idle ;;
+    all) run_load; run_idle ;;
+    *) echo "MODE must be load, idle or all" >&2; exit 2 ;;
+esac
+echo
+echo "raw samples: $OUT"
