@@ -325,9 +325,8 @@ fn keepalive_pings_are_not_queued_behind_a_full_queue() {
     let queued = ws.queued_len();
     // Many keepalive intervals pass; the peer sends unsolicited pongs but never reads.
     let pong = client_frame(PONG, true, b"");
-    let mut now = T0;
     for _ in 0..50 {
-        now = ws.poll_timeout().expect("keepalive armed");
+        let now = ws.poll_timeout().expect("keepalive armed");
         ws.handle_timeout(now);
         ws.handle_read(now, &pong);
         while let Ok(Some(_)) = ws.poll_event() {}
