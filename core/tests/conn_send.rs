@@ -382,3 +382,39 @@ fn control_payloads_over_125_bytes_are_refused() {
     assert_eq!(s.pong(&[0; 126], &mut out), Err(SendError::ControlTooLarge));
     assert!(s.is_open());
 }
+
+/// `send_to_vec` appends exactly the frames `send` writes, for both roles and fragmented
+/// messages, after whatever the vector held.
+#[cfg(feature = "alloc")]
+#[test]
+fn send_to_vec_appends_what_send_writes() {
+    for role in [sansws::Role::Server, sansws::Role::Client] {
+        let config = sansws::Config {
+            max_send_frame_len: 100,
+            ..sansws::Config::default()
+        };
+        let payload: Vec<u8> = (0..=255).cycle().take(250).collect();
+        let mut a = support::fail::upgraded(role, config, support::T0);
+        let mut b = a.clone();
+        let mut expected = vec![0; a.encoded_len(payload.len())];
+        let n = a
+            .send(sansws::MessageKind::Binary, &payload, &mut expected)
+            .expect("send");
+        let mut out = b"kept".to_vec();
+        let appended = b
+            .send_to_vec(sansws::MessageKind::Binary, &payload, &mut out)
+            .expect("send_to_vec");
+        assert_eq!((appended, &out[..4]), (n, &b"kept"[..]));
+        // Masking keys differ between the two sends; everything else is the same.
+        let strip = |frames: Vec<support::wire::WireFrame>| {
+            let shape = |f: &support::wire::WireFrame| (f.fin, f.opcode, f.mask.is_some());
+            frames
+                .iter()
+                .map(|f| (shape(f), f.payload.clone()))
+                .collect::<Vec<_>>()
+        };
+        let (got, want) = (parse_frames(&out[4..]), parse_frames(&expected[..n]));
+        assert_eq!(got.len(), 3, "{role:?}: 250 bytes in frames of 100");
+        assert_eq!(strip(got), strip(want), "{role:?}");
+    }
+}

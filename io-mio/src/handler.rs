@@ -128,10 +128,7 @@ impl Conn<'_> {
         if !self.out.is_empty() && self.out.len() >= self.core.config().max_send_queue {
             return Err(SendError::QueueFull);
         }
-        let required = self.core.encoded_len(payload.len());
-        let out = &mut *self.out;
-        let core = &mut *self.core;
-        append_with(out, required, |buf| core.send(kind, payload, buf))
+        self.core.send_to_vec(kind, payload, self.out).map(|_| ())
     }
 
     /// Queues a ping (at most 125 bytes).

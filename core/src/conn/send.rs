@@ -116,6 +116,35 @@ impl Connection {
         self.write_message(kind, payload, Part::Whole, out)
     }
 
+    /// Appends a whole message to `out` (feature `alloc`): the same frames as
+    /// [`Connection::send`], without sizing a buffer first, and the payload is copied once.
+    /// Returns the bytes appended.
+    #[cfg(feature = "alloc")]
+    pub fn send_to_vec(
+        &mut self,
+        kind: MessageKind,
+        payload: &[u8],
+        out: &mut alloc::vec::Vec<u8>,
+    ) -> Result<usize, SendError> {
+        let opcode = self.begin_message(kind, Part::Whole)?;
+        let start = out.len();
+        out.reserve(self.encoded_len(payload.len()));
+        let max = self.config.max_send_frame_len;
+        for (range, opcode, fin) in fragments(opcode, payload.len(), max, true) {
+            let header = self.frame_header(opcode, fin, range.len());
+            let mut head = [0; crate::frame::MAX_HEADER_LEN];
+            let head_len = header.encode(&mut head)?;
+            out.extend_from_slice(&head[..head_len]);
+            let body = out.len();
+            out.extend_from_slice(&payload[range]);
+            if let Some(key) = header.mask {
+                apply_mask(&mut out[body..], key, 0);
+            }
+        }
+        self.end_message(kind, Part::Whole);
+        Ok(out.len() - start)
+    }
+
     /// Sends one fragment of a streamed message into `out`: the first call opens a message of
     /// `kind`, later calls continue it, and the call with `last` set ends it. Other messages
     /// cannot be sent in between (control frames can).
