@@ -21,12 +21,7 @@
 //! The async pairs run on a current-thread tokio runtime created once; every pair is created in
 //! the untimed setup of `iter_batched`.
 
-extern crate alloc;
-
-use alloc::collections::VecDeque;
-use alloc::rc::Rc;
-use core::cell::RefCell;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 
 use criterion::{black_box, BatchSize, Criterion, Throughput};
 use fastwebsockets::{FragmentCollector, Frame, OpCode, Payload as FPayload, Role as FRole};
@@ -34,6 +29,7 @@ use futures_util::{SinkExt, StreamExt};
 use sansws::conn::{Incoming, Message, WebSocket};
 use sansws::entropy::os_entropy;
 use sansws::{CloseCode, Config, Connection, Instant};
+use sansws_benches::memory::{self, read_all, End};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio::runtime::Runtime;
 use tungstenite::protocol::Role as TRole;
@@ -49,65 +45,6 @@ const WINDOW: usize = 100;
 const DUPLEX_CAPACITY: usize = 64 << 10;
 /// The sansws clock: constant, no timer is due.
 const NOW: Instant = Instant::ZERO;
-
-/// One direction of the synchronous in-memory stream.
-type Pipe = Rc<RefCell<VecDeque<u8>>>;
-
-/// One end of the synchronous stream: reading an empty pipe is `WouldBlock`, writes never
-/// block.
-#[derive(Debug)]
-struct End {
-    rx: Pipe,
-    tx: Pipe,
-}
-
-impl Read for End {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let mut pipe = self.rx.borrow_mut();
-        if pipe.is_empty() && !buf.is_empty() {
-            return Err(io::ErrorKind::WouldBlock.into());
-        }
-        pipe.read(buf)
-    }
-}
-
-impl Write for End {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.tx.borrow_mut().extend(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Two connected ends.
-fn pipe_pair() -> (End, End) {
-    let (a_to_b, b_to_a) = (Pipe::default(), Pipe::default());
-    let a = End {
-        rx: Rc::clone(&b_to_a),
-        tx: Rc::clone(&a_to_b),
-    };
-    let b = End {
-        rx: a_to_b,
-        tx: b_to_a,
-    };
-    (a, b)
-}
-
-/// Reads everything that has arrived into `buf`, returning the length.
-fn read_all(io: &mut End, buf: &mut [u8]) -> usize {
-    let mut len = 0;
-    loop {
-        match io.read(&mut buf[len..]) {
-            Ok(0) => return len,
-            Ok(n) => len += n,
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return len,
-            Err(err) => panic!("read: {err}"),
-        }
-    }
-}
 
 /// A buffered sansws endpoint, upgraded.
 fn sans_endpoint(client: bool) -> WebSocket {
@@ -153,7 +90,7 @@ struct SansPair {
 
 impl SansPair {
     fn new() -> Self {
-        let (c, s) = pipe_pair();
+        let (c, s) = memory::pair();
         SansPair {
             client: SansPeer {
                 ws: sans_endpoint(true),
@@ -307,7 +244,7 @@ struct TungPair {
 
 impl TungPair {
     fn new() -> Self {
-        let (c, s) = pipe_pair();
+        let (c, s) = memory::pair();
         TungPair {
             client: tungstenite::WebSocket::from_raw_socket(c, TRole::Client, None),
             server: tungstenite::WebSocket::from_raw_socket(s, TRole::Server, None),

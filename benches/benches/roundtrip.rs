@@ -14,17 +14,13 @@
 //!
 //! Both clients mask their frames with keys from their library's usual random source.
 
-extern crate alloc;
-
-use alloc::collections::VecDeque;
-use alloc::rc::Rc;
-use core::cell::RefCell;
-use std::io::{self, Read, Write};
+use std::io::Write;
 
 use criterion::{black_box, Criterion};
 use sansws::conn::{Incoming, Message, WebSocket};
 use sansws::entropy::os_entropy;
 use sansws::{Config, Connection, Event, Instant, MessageKind};
+use sansws_benches::memory::{self, read_all, End};
 use tungstenite::protocol::{Role as TRole, WebSocketConfig};
 use tungstenite::{Message as TMessage, Utf8Bytes};
 
@@ -32,66 +28,6 @@ use tungstenite::{Message as TMessage, Utf8Bytes};
 const PAYLOAD: &str = "0123456789abcdef";
 /// The sansws clock: constant, no timer is due.
 const NOW: Instant = Instant::ZERO;
-
-/// One direction of the in-memory stream.
-type Pipe = Rc<RefCell<VecDeque<u8>>>;
-
-/// One end of the in-memory stream: reading an empty pipe is `WouldBlock`, writes never block.
-#[derive(Debug)]
-struct End {
-    rx: Pipe,
-    tx: Pipe,
-}
-
-impl Read for End {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let mut pipe = self.rx.borrow_mut();
-        if pipe.is_empty() && !buf.is_empty() {
-            return Err(io::ErrorKind::WouldBlock.into());
-        }
-        pipe.read(buf)
-    }
-}
-
-impl Write for End {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.tx.borrow_mut().extend(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Two connected ends.
-fn duplex() -> (End, End) {
-    let (a_to_b, b_to_a) = (Pipe::default(), Pipe::default());
-    let a = End {
-        rx: Rc::clone(&b_to_a),
-        tx: Rc::clone(&a_to_b),
-    };
-    (
-        a,
-        End {
-            rx: a_to_b,
-            tx: b_to_a,
-        },
-    )
-}
-
-/// Reads everything that has arrived into `buf`, returning the length.
-fn read_all(io: &mut End, buf: &mut [u8]) -> usize {
-    let mut len = 0;
-    loop {
-        match io.read(&mut buf[len..]) {
-            Ok(0) => return len,
-            Ok(n) => len += n,
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return len,
-            Err(err) => panic!("read: {err}"),
-        }
-    }
-}
 
 /// A buffered endpoint and its end of the stream.
 struct SansPeer {
@@ -139,7 +75,7 @@ struct SansPair {
 
 impl SansPair {
     fn new() -> Self {
-        let (c, s) = duplex();
+        let (c, s) = memory::pair();
         SansPair {
             client: SansPeer::new(Connection::client(Config::default(), os_entropy, NOW), c),
             server: SansPeer::new(Connection::server(Config::default(), NOW), s),
@@ -171,7 +107,7 @@ struct ConnPair {
 
 impl ConnPair {
     fn new() -> Self {
-        let (client_io, server_io) = duplex();
+        let (client_io, server_io) = memory::pair();
         let mut client = Connection::client(Config::default(), os_entropy, NOW);
         let mut server = Connection::server(Config::default(), NOW);
         client.upgraded(NOW);
@@ -219,7 +155,7 @@ struct TungPair {
 
 impl TungPair {
     fn new(config: Option<WebSocketConfig>) -> Self {
-        let (c, s) = duplex();
+        let (c, s) = memory::pair();
         TungPair {
             client: tungstenite::WebSocket::from_raw_socket(c, TRole::Client, config),
             server: tungstenite::WebSocket::from_raw_socket(s, TRole::Server, config),

@@ -4,6 +4,8 @@
 //! This library holds what the load tools share: a client upgrade done by hand, so that the
 //! load side never runs the code it measures.
 
+pub mod memory;
+
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 
