@@ -11,6 +11,8 @@ mod buffered;
 mod config;
 mod connection;
 mod control;
+#[cfg(feature = "deflate")]
+mod deflate;
 mod error;
 mod event;
 mod recv;

@@ -43,13 +43,18 @@ pub enum ProtocolError {
     InvalidClosePayload,
     /// A close frame carried a code that may not appear on the wire (§7.4).
     InvalidCloseCode(u16),
+    /// A compressed message was not a valid DEFLATE stream (RFC 7692 §7.2.2): its data is
+    /// not what its frames claim, as with invalid UTF-8.
+    InvalidCompressedData,
 }
 
 impl ProtocolError {
     /// The close code RFC 6455 names for failing the connection with this error.
     pub const fn close_code(&self) -> CloseCode {
         match self {
-            ProtocolError::InvalidUtf8 => CloseCode::INVALID_PAYLOAD,
+            ProtocolError::InvalidUtf8 | ProtocolError::InvalidCompressedData => {
+                CloseCode::INVALID_PAYLOAD
+            }
             ProtocolError::FrameTooLarge | ProtocolError::MessageTooLarge => {
                 CloseCode::MESSAGE_TOO_BIG
             }
@@ -84,6 +89,7 @@ impl fmt::Display for ProtocolError {
             ProtocolError::InvalidUtf8 => f.write_str("invalid UTF-8 in text"),
             ProtocolError::InvalidClosePayload => f.write_str("close frame with a 1-byte payload"),
             ProtocolError::InvalidCloseCode(code) => write!(f, "invalid close code {code}"),
+            ProtocolError::InvalidCompressedData => f.write_str("invalid compressed data"),
         }
     }
 }

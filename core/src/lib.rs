@@ -26,6 +26,7 @@
 //! | [`close`] | close codes and close frame payloads | nothing |
 //! | [`handshake`] | the HTTP/1.1 upgrade for both roles, into caller buffers | nothing |
 //! | [`conn`] | [`Connection`]: one WebSocket's state machine; [`conn::WebSocket`]: its buffered API | nothing / `alloc` |
+//! | `deflate` | permessage-deflate (RFC 7692): negotiation, per-message compression | `alloc`, feature `deflate` |
 //!
 //! ## The contract
 //!
@@ -117,6 +118,8 @@ extern crate std;
 
 pub mod close;
 pub mod conn;
+#[cfg(feature = "deflate")]
+pub mod deflate;
 pub mod entropy;
 pub mod error;
 pub mod frame;

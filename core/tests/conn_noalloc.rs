@@ -177,6 +177,7 @@ fn an_echo_server_in_fixed_buffers() {
                 payload,
                 first,
                 last,
+                ..
             } => {
                 if first {
                     message_len = 0;

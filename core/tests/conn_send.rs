@@ -395,7 +395,7 @@ fn send_to_vec_appends_what_send_writes() {
         };
         let payload: Vec<u8> = (0..=255).cycle().take(250).collect();
         let mut a = support::fail::upgraded(role, config, support::T0);
-        let mut b = a.clone();
+        let mut b = support::fail::upgraded(role, config, support::T0);
         let mut expected = vec![0; a.encoded_len(payload.len())];
         let n = a
             .send(sansws::MessageKind::Binary, &payload, &mut expected)

@@ -168,6 +168,7 @@ impl Entry {
                     payload,
                     first,
                     last,
+                    ..
                 } => {
                     if first && last {
                         handler.on_message(&mut conn, Message { kind, payload });

@@ -127,6 +127,9 @@ pub struct WebSocket {
     read_hint: usize,
     /// A fragmented message being reassembled.
     partial: BytesMut,
+    /// A compressed message being inflated.
+    #[cfg(feature = "deflate")]
+    inflated: alloc::vec::Vec<u8>,
     /// Output chunks in order; `staging` (small frames) goes after them.
     queue: VecDeque<Bytes>,
     staging: BytesMut,
@@ -142,6 +145,8 @@ impl WebSocket {
             rx: BytesMut::new(),
             read_hint: MIN_READ,
             partial: BytesMut::new(),
+            #[cfg(feature = "deflate")]
+            inflated: alloc::vec::Vec::new(),
             queue: VecDeque::new(),
             staging: BytesMut::new(),
             queued: 0,
@@ -211,8 +216,14 @@ impl WebSocket {
                     payload,
                     first,
                     last,
+                    compressed,
                 } => {
-                    let Some(data) = self.reassemble(frame.slice(payload), first, last) else {
+                    let data = if compressed {
+                        self.inflate(kind, &frame[payload], last)?
+                    } else {
+                        self.reassemble(frame.slice(payload), first, last)
+                    };
+                    let Some(data) = data else {
                         continue;
                     };
                     Incoming::Message(match kind {
@@ -238,6 +249,34 @@ impl WebSocket {
         }
         self.partial.extend_from_slice(&piece);
         last.then(|| self.partial.split().freeze())
+    }
+
+    /// A compressed piece is inflated onto the message so far.
+    #[cfg(feature = "deflate")]
+    fn inflate(
+        &mut self,
+        kind: MessageKind,
+        piece: &[u8],
+        last: bool,
+    ) -> Result<Option<Bytes>, ProtocolError> {
+        let result = self.conn.inflate(kind, piece, last, &mut self.inflated);
+        if let Err(err) = result {
+            self.inflated = alloc::vec::Vec::new();
+            self.flush_control();
+            return Err(err);
+        }
+        Ok(last.then(|| Bytes::from(core::mem::take(&mut self.inflated))))
+    }
+
+    /// Never called: without the feature no message is compressed.
+    #[cfg(not(feature = "deflate"))]
+    fn inflate(
+        &mut self,
+        _: MessageKind,
+        _: &[u8],
+        _: bool,
+    ) -> Result<Option<Bytes>, ProtocolError> {
+        Ok(None)
     }
 
     fn take_closed(&mut self) -> Option<Incoming> {
@@ -357,10 +396,19 @@ impl WebSocket {
     ) -> Result<(), SendError> {
         let opcode = self.conn.begin_message(kind, part)?;
         let max = self.conn.config.max_send_frame_len;
+        // Checked on the uncompressed size, before the compressor's state moves on: a
+        // message refused after compressing would leave the peer's window behind ours.
+        self.check_room(self.conn.encoded_len(data.len()))?;
+        #[cfg(feature = "deflate")]
+        let (data, compressed) = match self.conn.compress_message(&data, part)? {
+            Some(deflated) => (Bytes::from(deflated), true),
+            None => (data, false),
+        };
+        #[cfg(not(feature = "deflate"))]
+        let compressed = false;
         let total = self.conn.encoded_len(data.len());
-        self.check_room(total)?;
         for (range, opcode, fin) in fragments(opcode, data.len(), max, part.is_last()) {
-            let header = self.conn.frame_header(opcode, fin, range.len());
+            let header = self.conn.frame_header(opcode, fin, range.len(), compressed);
             self.push_frame(&header, data.slice(range));
         }
         self.conn.end_message(kind, part);

@@ -38,7 +38,7 @@ pub(crate) enum State {
 
 /// One WebSocket connection, client or server: the protocol state machine, with no I/O, no
 /// clock and no allocator. See the [module docs](crate::conn) for the call sequence.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Connection {
     pub(crate) role: Role,
     pub(crate) config: Config,
@@ -49,6 +49,9 @@ pub struct Connection {
     pub(crate) timers: TimerTable,
     /// Keepalive pings sent, carried in their payload.
     pings_sent: u32,
+    /// permessage-deflate, once negotiated.
+    #[cfg(feature = "deflate")]
+    pub(crate) deflate: Option<alloc::boxed::Box<crate::deflate::DeflateState>>,
 }
 
 impl Connection {
@@ -75,6 +78,8 @@ impl Connection {
             control: ControlSlots::default(),
             timers,
             pings_sent: 0,
+            #[cfg(feature = "deflate")]
+            deflate: None,
         }
     }
 

@@ -24,6 +24,9 @@ pub enum SendError {
     InvalidClose(CloseError),
     /// Buffered API: the send queue is at its cap (`Config::max_send_queue`).
     QueueFull,
+    /// The compressor failed (permessage-deflate); nothing was sent and the next message
+    /// starts a fresh compressor.
+    Compression,
 }
 
 impl From<InsufficientSize> for SendError {
@@ -42,6 +45,7 @@ impl fmt::Display for SendError {
             SendError::ControlTooLarge => f.write_str("control frame payload over 125 bytes"),
             SendError::InvalidClose(err) => fmt::Display::fmt(err, f),
             SendError::QueueFull => f.write_str("the send queue is full"),
+            SendError::Compression => f.write_str("compression failed"),
         }
     }
 }

@@ -29,6 +29,10 @@ pub enum Event<'a> {
         first: bool,
         /// This piece ends the message.
         last: bool,
+        /// The message is compressed (permessage-deflate, RFC 7692): its payload must go
+        /// through `Connection::inflate` (feature `deflate`). Always `false` unless
+        /// compression was negotiated.
+        compressed: bool,
     },
     /// A ping; with `auto_pong` its pong is queued ([`Connection::poll_transmit`](super::Connection::poll_transmit)).
     Ping(&'a [u8]),

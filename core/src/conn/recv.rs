@@ -14,7 +14,7 @@ use crate::conn::control::Payload;
 use crate::conn::event::{Event, MessageKind};
 use crate::conn::timer::Timer;
 use crate::error::ProtocolError;
-use crate::frame::{apply_mask, FrameHeader, FrameRules, OpCode};
+use crate::frame::{apply_mask, FrameHeader, FrameRules, OpCode, RSV1};
 use crate::status::Status;
 use crate::time::Instant;
 use crate::utf8::Utf8Validator;
@@ -47,6 +47,8 @@ struct InMessage {
     len: u64,
     /// Whether the next released piece is the first.
     first: bool,
+    /// RSV1 on its first frame: permessage-deflate (validated once inflated).
+    compressed: bool,
     utf8: Utf8Validator,
 }
 
@@ -58,6 +60,7 @@ pub(crate) enum RawEvent {
         payload: Range<usize>,
         first: bool,
         last: bool,
+        compressed: bool,
     },
     Ping(Range<usize>),
     Pong(Range<usize>),
@@ -149,7 +152,7 @@ impl Connection {
         if self.rx.frame.is_none() {
             let rules = FrameRules {
                 role: self.role,
-                allowed_rsv: 0,
+                allowed_rsv: self.allowed_rsv(),
                 max_payload_len: self.config.max_frame_len,
             };
             let (header, header_len) = match FrameHeader::decode(buf, &rules)? {
@@ -165,8 +168,22 @@ impl Connection {
         self.read_payload(buf, consumed, whole_frames)
     }
 
+    /// RSV1 marks a compressed message once permessage-deflate is on (RFC 7692 §6).
+    fn allowed_rsv(&self) -> u8 {
+        #[cfg(feature = "deflate")]
+        if self.deflate.is_some() {
+            return RSV1;
+        }
+        0
+    }
+
     /// Checks a data frame header against the message in progress and starts reading it.
     fn start_data_frame(&mut self, header: &FrameHeader) -> Result<(), ProtocolError> {
+        let compressed = header.rsv & RSV1 != 0;
+        if compressed && header.opcode == OpCode::Continuation {
+            // Only a message's first frame says it is compressed (RFC 7692 §6.1).
+            return Err(ProtocolError::ReservedBits(RSV1));
+        }
         let message = match (header.opcode, &mut self.rx.message) {
             (OpCode::Continuation, Some(message)) => message,
             (OpCode::Continuation, None) => return Err(ProtocolError::UnexpectedContinuation),
@@ -179,6 +196,7 @@ impl Connection {
                 },
                 len: 0,
                 first: true,
+                compressed,
                 utf8: Utf8Validator::new(),
             }),
         };
@@ -217,7 +235,8 @@ impl Connection {
             apply_mask(fresh, key, (frame.offset & 3) as usize);
         }
         frame.offset += fresh.len() as u64;
-        if message.kind == MessageKind::Text {
+        let validate = message.kind == MessageKind::Text && !message.compressed;
+        if validate {
             message.utf8.feed(fresh)?;
         }
         frame.held = end;
@@ -231,7 +250,7 @@ impl Connection {
             });
         }
         let last = complete && frame.fin;
-        if last && message.kind == MessageKind::Text {
+        if last && validate {
             message.utf8.finish()?;
         }
         let event = RawEvent::Message {
@@ -239,6 +258,7 @@ impl Connection {
             payload: start..start + end,
             first: message.first,
             last,
+            compressed: message.compressed,
         };
         message.first = false;
         frame.remaining -= end as u64;
@@ -309,11 +329,13 @@ fn borrow_event(event: RawEvent, buf: &mut [u8]) -> Event<'_> {
             payload,
             first,
             last,
+            compressed,
         } => Event::Message {
             kind,
             payload: &mut buf[payload],
             first,
             last,
+            compressed,
         },
         RawEvent::Ping(range) => Event::Ping(&buf[range]),
         RawEvent::Pong(range) => Event::Pong(&buf[range]),

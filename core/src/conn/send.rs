@@ -11,7 +11,7 @@ use crate::conn::error::SendError;
 use crate::conn::event::MessageKind;
 use crate::entropy::Entropy;
 use crate::error::InsufficientSize;
-use crate::frame::{apply_mask, FrameHeader, OpCode};
+use crate::frame::{apply_mask, FrameHeader, OpCode, RSV1};
 use crate::time::Instant;
 
 /// Send state between calls.
@@ -23,6 +23,9 @@ pub(crate) struct Sender {
     keys_used: usize,
     /// The kind of the streamed message in progress, if any.
     streaming: Option<MessageKind>,
+    /// Whether that message is being compressed.
+    #[cfg(feature = "deflate")]
+    pub(crate) streaming_compressed: bool,
 }
 
 impl Sender {
@@ -32,7 +35,15 @@ impl Sender {
             keys: [0; 16],
             keys_used: 16,
             streaming: None,
+            #[cfg(feature = "deflate")]
+            streaming_compressed: false,
         }
+    }
+
+    /// Whether the streamed message in progress is compressed; `None` when none is open.
+    #[cfg(feature = "deflate")]
+    pub(crate) fn streaming_compressed_open(&self) -> Option<bool> {
+        self.streaming.map(|_| self.streaming_compressed)
     }
 
     /// A fresh masking key for a client frame; `None` for a server.
@@ -127,11 +138,20 @@ impl Connection {
         out: &mut alloc::vec::Vec<u8>,
     ) -> Result<usize, SendError> {
         let opcode = self.begin_message(kind, Part::Whole)?;
+        #[cfg(feature = "deflate")]
+        let compressed = self.compress_message(payload, Part::Whole)?;
+        #[cfg(feature = "deflate")]
+        let (payload, compressed) = match &compressed {
+            Some(data) => (&data[..], true),
+            None => (payload, false),
+        };
+        #[cfg(not(feature = "deflate"))]
+        let compressed = false;
         let start = out.len();
         out.reserve(self.encoded_len(payload.len()));
         let max = self.config.max_send_frame_len;
         for (range, opcode, fin) in fragments(opcode, payload.len(), max, true) {
-            let header = self.frame_header(opcode, fin, range.len());
+            let header = self.frame_header(opcode, fin, range.len(), compressed);
             let mut head = [0; crate::frame::MAX_HEADER_LEN];
             let head_len = header.encode(&mut head)?;
             out.extend_from_slice(&head[..head_len]);
@@ -264,11 +284,19 @@ impl Connection {
         self.tx.streaming = if part.is_last() { None } else { Some(kind) };
     }
 
-    /// The header of one outgoing frame, with a fresh mask for a client.
-    pub(crate) fn frame_header(&mut self, opcode: OpCode, fin: bool, len: usize) -> FrameHeader {
+    /// The header of one outgoing frame, with a fresh mask for a client. A compressed
+    /// message says so in RSV1 of its first frame only (RFC 7692 §6).
+    pub(crate) fn frame_header(
+        &mut self,
+        opcode: OpCode,
+        fin: bool,
+        len: usize,
+        compressed: bool,
+    ) -> FrameHeader {
+        let first = opcode != OpCode::Continuation;
         FrameHeader {
             fin,
-            rsv: 0,
+            rsv: if compressed && first { RSV1 } else { 0 },
             opcode,
             mask: self.tx.next_mask(),
             payload_len: len as u64,
@@ -290,7 +318,7 @@ impl Connection {
         }
         let mut written = 0;
         for (range, opcode, fin) in fragments(opcode, payload.len(), max, part.is_last()) {
-            let header = self.frame_header(opcode, fin, range.len());
+            let header = self.frame_header(opcode, fin, range.len(), false);
             written += write_frame(&header, &payload[range], &mut out[written..])?;
         }
         self.end_message(kind, part);
@@ -311,7 +339,7 @@ impl Connection {
         if out.len() < required {
             return Err(InsufficientSize { required }.into());
         }
-        let header = self.frame_header(opcode, true, payload.len());
+        let header = self.frame_header(opcode, true, payload.len(), false);
         Ok(write_frame(&header, payload, out)?)
     }
 }

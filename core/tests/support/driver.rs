@@ -153,6 +153,7 @@ fn record(
             payload,
             first,
             last,
+            ..
         } => {
             pieces.push((kind, payload.len(), first, last));
             assert_eq!(first, partial.is_none(), "`first` out of step");

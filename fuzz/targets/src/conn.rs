@@ -679,6 +679,7 @@ impl From<Event<'_>> for Owned {
                 payload,
                 first,
                 last,
+                ..
             } => Owned::Message {
                 kind,
                 payload: payload.to_vec(),
