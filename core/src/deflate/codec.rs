@@ -135,13 +135,10 @@ impl DeflateState {
             .get_or_insert_with(|| Decompressor::new(window_bits.max(9)));
         let allowance =
             usize::try_from(max_len.saturating_sub(self.inflated)).unwrap_or(usize::MAX);
-        let mut pieces = [data, if last { &TAIL[..] } else { &[] }];
-        for (i, piece) in pieces.iter_mut().enumerate() {
+        for piece in [data, if last { &TAIL[..] } else { &[] }] {
+            // Bytes after the final block are ignored, as zlib does: RFC 7692 §7.2.3.4
+            // shows a payload with one after it.
             if self.ended {
-                // Only our own tail may follow the final block.
-                if i == 0 && !piece.is_empty() {
-                    return Err(ProtocolError::InvalidCompressedData);
-                }
                 break;
             }
             let allowance = allowance - (out.len() - start);
@@ -152,9 +149,6 @@ impl DeflateState {
                     InflateFault::TooLarge => ProtocolError::MessageTooLarge,
                 })?;
             self.ended = inflated.ended;
-            if inflated.ended && inflated.consumed < piece.len() && i == 0 {
-                return Err(ProtocolError::InvalidCompressedData);
-            }
         }
         self.inflated += (out.len() - start) as u64;
         Ok(start)
