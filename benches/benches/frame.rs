@@ -140,6 +140,7 @@ fn engine_stream(conn: &mut Connection, stream: &mut [u8]) -> usize {
                 payload,
                 first: true,
                 last: true,
+                ..
             }) => {
                 black_box(payload);
                 frames += 1;

@@ -8,11 +8,12 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::clock::Clock;
+use crate::deflate;
 use crate::error::{Error, Result};
-use crate::stream::{upgrade_within, WebSocketStream};
+use crate::stream::{upgrade_within, Opening, WebSocketStream};
 
 /// What a client asks for.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ClientOptions {
     /// Limits and timers of the connection (the handshake timeout included).
     pub config: Config,
@@ -22,6 +23,24 @@ pub struct ClientOptions {
     pub subprotocols: Vec<String>,
     /// Extra request headers (e.g. `Authorization`).
     pub headers: Vec<(String, String)>,
+    /// permessage-deflate to offer, or `None` not to offer it. Default: offered with
+    /// [`DeflateConfig::default`](sansws::deflate::DeflateConfig::default). A server's answer
+    /// that breaks the offer fails the upgrade with [`Error::Deflate`].
+    #[cfg(feature = "deflate")]
+    pub deflate: Option<sansws::deflate::DeflateConfig>,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            config: Config::default(),
+            limits: Limits::default(),
+            subprotocols: Vec::new(),
+            headers: Vec::new(),
+            #[cfg(feature = "deflate")]
+            deflate: Some(sansws::deflate::DeflateConfig::default()),
+        }
+    }
 }
 
 /// Connects to a `ws://` URL with default options.
@@ -57,14 +76,8 @@ where
     let clock = Clock::new();
     let mut conn = Connection::client(options.config, os_entropy, clock.now());
     let upgrade = upgrade(&mut io, host, target, options);
-    let (leftover, subprotocol) = upgrade_within(&mut conn, &clock, upgrade).await?;
-    Ok(WebSocketStream::open(
-        io,
-        conn,
-        clock,
-        &leftover,
-        subprotocol,
-    ))
+    let opening = upgrade_within(&mut conn, &clock, upgrade).await?;
+    Ok(WebSocketStream::open(io, conn, clock, opening))
 }
 
 async fn upgrade<S>(
@@ -72,7 +85,7 @@ async fn upgrade<S>(
     host: &str,
     target: &str,
     options: &ClientOptions,
-) -> Result<(BytesMut, Option<String>)>
+) -> Result<Opening>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -85,11 +98,14 @@ where
             value: value.as_bytes(),
         })
         .collect();
+    let offers = deflate::offers(options);
+    let offers: Vec<&str> = offers.iter().map(String::as_str).collect();
     let mut nonce = [0; 16];
     os_entropy(&mut nonce);
     let mut out = vec![0; 1024];
     let request = ClientRequest::new(host, target)
         .subprotocols(&protocols)
+        .extensions(&offers)
         .headers(&headers);
     let (len, handshake) = match request.write(nonce, &mut out) {
         Ok(written) => written,
@@ -110,8 +126,11 @@ where
         match handshake.check_response(&buf, &mut storage, &options.limits) {
             Ok(Status::Incomplete { .. }) => continue,
             Ok(Status::Complete((Response::Upgraded(upgraded), head_len))) => {
-                let subprotocol = upgraded.subprotocol().map(str::to_owned);
-                return Ok((buf.split_off(head_len), subprotocol));
+                return Ok(Opening {
+                    subprotocol: upgraded.subprotocol().map(str::to_owned),
+                    agreed: deflate::check(options, &upgraded)?,
+                    leftover: buf.split_off(head_len),
+                });
             }
             Ok(Status::Complete((Response::Refused(refused), _))) => {
                 return Err(Error::Refused {

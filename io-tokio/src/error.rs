@@ -32,6 +32,10 @@ pub enum Error {
         /// The `Location` header, for a redirect.
         location: Option<String>,
     },
+    /// The server's permessage-deflate answer does not fit the client's offer (client side);
+    /// the transport was dropped, as RFC 7692 §5.1 fails such a connection.
+    #[cfg(feature = "deflate")]
+    Deflate(sansws::deflate::NegotiationError),
     /// A handshake value could not be written (e.g. a header with CR/LF).
     Write(WriteError),
     /// The upgrade did not finish within the handshake timeout.
@@ -52,6 +56,8 @@ impl fmt::Display for Error {
             Error::Declined { status } => write!(f, "upgrade declined with status {status}"),
             Error::Response(err) => write!(f, "invalid upgrade response: {err}"),
             Error::Refused { status, .. } => write!(f, "upgrade refused with status {status}"),
+            #[cfg(feature = "deflate")]
+            Error::Deflate(err) => write!(f, "unacceptable upgrade response: {err}"),
             Error::Write(err) => write!(f, "handshake: {err}"),
             Error::HandshakeTimeout => f.write_str("handshake timed out"),
             Error::Url(err) => write!(f, "URL: {err}"),
@@ -68,6 +74,8 @@ impl core::error::Error for Error {
             Error::Send(err) => Some(err),
             Error::Request(err) => Some(err),
             Error::Response(err) => Some(err),
+            #[cfg(feature = "deflate")]
+            Error::Deflate(err) => Some(err),
             Error::Write(err) => Some(err),
             Error::Url(err) => Some(err),
             _ => None,

@@ -30,6 +30,7 @@
 
 mod client;
 mod clock;
+mod deflate;
 mod error;
 mod server;
 mod stream;
@@ -38,5 +39,7 @@ pub use client::{client_with, connect, connect_with, ClientOptions};
 pub use error::{Error, Result};
 pub use sansws;
 pub use sansws::conn::Message;
+#[cfg(feature = "deflate")]
+pub use sansws::deflate::{DeflateConfig, DeflateParams, NegotiationError};
 pub use server::{accept, accept_with, accept_with_decision, serve, Decision, ServerOptions};
 pub use stream::WebSocketStream;

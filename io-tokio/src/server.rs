@@ -11,11 +11,12 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::clock::Clock;
+use crate::deflate;
 use crate::error::{Error, Result};
-use crate::stream::{upgrade_within, WebSocketStream};
+use crate::stream::{upgrade_within, Opening, WebSocketStream};
 
 /// How a server accepts upgrades.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ServerOptions {
     /// Limits and timers of each connection (the handshake timeout included).
     pub config: Config,
@@ -24,6 +25,23 @@ pub struct ServerOptions {
     /// Subprotocols this server speaks, by preference: the first one the client also
     /// offered is chosen.
     pub subprotocols: Vec<String>,
+    /// permessage-deflate settings to accept a client's offer with, or `None` to decline
+    /// every offer. Default: accepted with
+    /// [`DeflateConfig::default`](sansws::deflate::DeflateConfig::default).
+    #[cfg(feature = "deflate")]
+    pub deflate: Option<sansws::deflate::DeflateConfig>,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            config: Config::default(),
+            limits: Limits::default(),
+            subprotocols: Vec::new(),
+            #[cfg(feature = "deflate")]
+            deflate: Some(sansws::deflate::DeflateConfig::default()),
+        }
+    }
 }
 
 /// Accepts a WebSocket upgrade on `io` with default options.
@@ -92,23 +110,16 @@ where
     let clock = Clock::new();
     let mut conn = Connection::server(options.config, clock.now());
     let upgrade = read_request(&mut io, options, decide);
-    let (leftover, subprotocol) = upgrade_within(&mut conn, &clock, upgrade).await?;
-    Ok(WebSocketStream::open(
-        io,
-        conn,
-        clock,
-        &leftover,
-        subprotocol,
-    ))
+    let opening = upgrade_within(&mut conn, &clock, upgrade).await?;
+    Ok(WebSocketStream::open(io, conn, clock, opening))
 }
 
-/// Reads and answers the request; returns the bytes read past its head and the chosen
-/// subprotocol.
+/// Reads and answers the request; returns the bytes read past its head and what was agreed.
 async fn read_request<S, F>(
     io: &mut S,
     options: &ServerOptions,
     decide: F,
-) -> Result<(BytesMut, Option<String>)>
+) -> Result<Opening>
 where
     S: AsyncRead + AsyncWrite + Unpin,
     F: FnOnce(&Request<'_, '_>) -> Decision,
@@ -150,9 +161,17 @@ where
                 if let Some(protocol) = &subprotocol {
                     accept = accept.subprotocol(protocol);
                 }
+                let (extensions, agreed) = deflate::answer(options, &request);
+                if let Some(extensions) = &extensions {
+                    accept = accept.extensions(extensions);
+                }
                 write_with(&mut out, |out| request.write_accept(&accept, out))?;
                 io.write_all(&out).await?;
-                return Ok((buf.split_off(head_len), subprotocol));
+                return Ok(Opening {
+                    leftover: buf.split_off(head_len),
+                    subprotocol,
+                    agreed,
+                });
             }
             Decision::Reject { status, body } => {
                 write_with(&mut out, |out| {

@@ -10,6 +10,7 @@ use core::pin::Pin;
 use core::task::{ready, Context, Poll, Waker};
 use std::io::{self, IoSlice};
 
+use bytes::BytesMut;
 use futures_core::Stream;
 use futures_sink::Sink;
 use sansws::conn::{Incoming, Message, WebSocket};
@@ -18,6 +19,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Sleep;
 
 use crate::clock::Clock;
+use crate::deflate::Agreed;
 use crate::error::{Error, Result};
 
 /// The most buffers handed to one vectored write.
@@ -72,25 +74,27 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
         }
     }
 
-    /// Opens the stream on a connection whose upgrade just completed: `leftover` holds the
-    /// bytes read past the HTTP head.
-    pub(crate) fn open(
-        io: S,
-        mut conn: Connection,
-        clock: Clock,
-        leftover: &[u8],
-        subprotocol: Option<String>,
-    ) -> Self {
+    /// Opens the stream on a connection whose upgrade just completed.
+    pub(crate) fn open(io: S, mut conn: Connection, clock: Clock, opening: Opening) -> Self {
         let now = clock.now();
+        // Before the first frame: the leftover bytes may already be compressed messages.
+        opening.agreed.enable(&mut conn);
         conn.upgraded(now);
         let mut ws = WebSocket::new(conn);
-        ws.handle_read(now, leftover);
-        WebSocketStream::new(io, ws, clock, subprotocol)
+        ws.handle_read(now, &opening.leftover);
+        WebSocketStream::new(io, ws, clock, opening.subprotocol)
     }
 
     /// The subprotocol the upgrade agreed on, if any.
     pub fn subprotocol(&self) -> Option<&str> {
         self.subprotocol.as_deref()
+    }
+
+    /// The permessage-deflate parameters the upgrade agreed on, or `None` when messages go
+    /// uncompressed (not offered, declined, or turned off in the options).
+    #[cfg(feature = "deflate")]
+    pub fn deflate_params(&self) -> Option<sansws::deflate::DeflateParams> {
+        self.ws.connection().deflate_params()
     }
 
     /// The core connection underneath (state, configuration, close cause).
@@ -266,6 +270,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
             }
         }
     }
+}
+
+/// What a completed upgrade hands to the connection it opens.
+#[derive(Debug)]
+pub(crate) struct Opening {
+    /// The bytes read past the HTTP head: the first frames.
+    pub(crate) leftover: BytesMut,
+    /// The subprotocol agreed on.
+    pub(crate) subprotocol: Option<String>,
+    /// The extensions agreed on.
+    pub(crate) agreed: Agreed,
 }
 
 /// Runs an upgrade within the core's handshake deadline; past it, the connection is told
