@@ -14,6 +14,7 @@
 //! | [`handshake_request()`], [`handshake_response()`] | limits, split seed, head | any split: `Incomplete` until the whole input's result, never waits past `max_head_len` |
 //! | [`server_connection()`], [`client_connection()`] | config + operations | see [`conn`](mod@conn): bounded output, nothing after close, no spinning timers, one error |
 //! | [`roundtrip()`] | messages + write splits | client `WebSocket` → server `WebSocket` → back, unchanged |
+//! | [`inflate()`] | settings + server frames, or an extensions header | messages within the limit even when compressed; one error, its close last; negotiation answers accepted by the client |
 //! | [`differential()`] | limits + client byte stream | sansws and tungstenite accept and reject the same streams, modulo documented leniencies |
 
 pub mod close;
@@ -21,6 +22,7 @@ pub mod conn;
 pub mod differential;
 pub mod frame;
 pub mod handshake;
+pub mod inflate;
 pub mod mask;
 pub mod roundtrip;
 pub mod seeds;
@@ -33,6 +35,7 @@ pub use conn::{client_connection, server_connection};
 pub use differential::differential;
 pub use frame::frame_header;
 pub use handshake::{handshake_request, handshake_response};
+pub use inflate::inflate;
 pub use mask::mask;
 pub use roundtrip::roundtrip;
 pub use utf8::utf8;
@@ -41,7 +44,7 @@ pub use utf8::utf8;
 pub type Target = fn(&[u8]);
 
 /// Every target by name, as the fuzz binaries and corpus directories call them.
-pub const TARGETS: [(&str, Target); 10] = [
+pub const TARGETS: [(&str, Target); 11] = [
     ("frame_header", frame_header),
     ("mask", mask),
     ("utf8", utf8),
@@ -52,4 +55,5 @@ pub const TARGETS: [(&str, Target); 10] = [
     ("client_connection", client_connection),
     ("roundtrip", roundtrip),
     ("differential", differential),
+    ("inflate", inflate),
 ];

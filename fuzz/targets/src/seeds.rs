@@ -191,6 +191,9 @@ pub fn all() -> Vec<(&'static str, String, Vec<u8>)> {
     let mut add = |target: &'static str, name: &str, bytes: Vec<u8>| {
         out.push((target, name.to_owned(), bytes));
     };
+    for (name, bytes) in inflate_seeds() {
+        add("inflate", name, bytes);
+    }
     let names = [
         "text",
         "fragmented",
@@ -341,5 +344,66 @@ pub fn all() -> Vec<(&'static str, String, Vec<u8>)> {
         b"\x10\x00\x03\x00hello fuzzing world, these bytes become messages and cuts".to_vec(),
     );
     add("roundtrip", "binary", (0u8..=255).collect());
+    out
+}
+
+/// RFC 7692 §7.2.3's frames as a client receives them (mode 0, window 15, limit 32 KiB,
+/// split seed 3), and extension headers (mode 1).
+fn inflate_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    let settings = [0x00, 0xF7, 0x03];
+    let frames: [(&str, &[u8]); 6] = [
+        (
+            "rfc7692-hello",
+            &[0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00],
+        ),
+        (
+            "rfc7692-fragmented",
+            &[
+                0x41, 0x03, 0xf2, 0x48, 0xcd, 0x80, 0x04, 0xc9, 0xc9, 0x07, 0x00,
+            ],
+        ),
+        (
+            "rfc7692-shared-window",
+            &[
+                0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0xc1, 0x05, 0xf2, 0x00, 0x11,
+                0x00, 0x00,
+            ],
+        ),
+        (
+            "rfc7692-stored",
+            &[
+                0xc1, 0x0b, 0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00,
+            ],
+        ),
+        (
+            "rfc7692-bfinal",
+            &[0xc1, 0x08, 0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00],
+        ),
+        (
+            "rfc7692-two-blocks",
+            &[
+                0xc1, 0x0d, 0xf2, 0x48, 0x05, 0x00, 0x00, 0x00, 0xff, 0xff, 0xca, 0xc9, 0xc9, 0x07,
+                0x00,
+            ],
+        ),
+    ];
+    let mut out: Vec<(&str, Vec<u8>)> = frames
+        .into_iter()
+        .map(|(name, frame)| (name, [&settings[..], frame].concat()))
+        .collect();
+    for (name, header) in [
+        ("offer-bare", "permessage-deflate"),
+        (
+            "offer-all",
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover; \
+             server_max_window_bits=10; client_max_window_bits",
+        ),
+        (
+            "offers-fallback",
+            "permessage-deflate; foo, permessage-deflate; client_max_window_bits=9",
+        ),
+    ] {
+        out.push((name, [&[0x01][..], header.as_bytes()].concat()));
+    }
     out
 }
