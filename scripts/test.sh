@@ -22,3 +22,5 @@ cargo test --workspace --all-targets
 cargo test --workspace --doc
 cargo test -p sansws --no-default-features
 cargo test -p sansws --no-default-features --features alloc
+# permessage-deflate without std: the miniz_oxide backend (the workspace run above has zlib-rs).
+cargo test -p sansws --no-default-features --features deflate

@@ -44,8 +44,7 @@ impl fmt::Display for NegotiationError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for NegotiationError {}
+impl core::error::Error for NegotiationError {}
 
 impl DeflateConfig {
     /// The client's offer, an element for
@@ -278,8 +277,7 @@ mod tests {
             accept(
                 DeflateConfig::default(),
                 &["permessage-deflate; client_max_window_bits"]
-            )
-            .map(|(r, p)| (r, p)),
+            ),
             Some((
                 "permessage-deflate; server_max_window_bits=12; client_max_window_bits=12".into(),
                 params(false, false, 12, 12)
