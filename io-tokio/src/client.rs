@@ -30,6 +30,8 @@ pub struct ClientOptions {
     pub deflate: Option<sansws::deflate::DeflateConfig>,
 }
 
+// Derivable only without feature `deflate`, whose default is on.
+#[allow(clippy::derivable_impls)]
 impl Default for ClientOptions {
     fn default() -> Self {
         ClientOptions {

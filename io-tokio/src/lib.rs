@@ -5,6 +5,11 @@
 //! and a `Sink` of messages to send, over any `AsyncRead + AsyncWrite` (so TLS from
 //! tokio-rustls works unchanged).
 //!
+//! With feature `deflate` (on by default) clients offer permessage-deflate (RFC 7692) and
+//! servers accept it, per [`ClientOptions::deflate`] and [`ServerOptions::deflate`]; the
+//! core then compresses and inflates messages on its own, and
+//! [`WebSocketStream::deflate_params`] tells what was agreed.
+//!
 //! ```no_run
 //! # async fn run() -> sansws_tokio::Result<()> {
 //! // Server: echo every message.

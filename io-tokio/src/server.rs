@@ -32,6 +32,8 @@ pub struct ServerOptions {
     pub deflate: Option<sansws::deflate::DeflateConfig>,
 }
 
+// Derivable only without feature `deflate`, whose default is on.
+#[allow(clippy::derivable_impls)]
 impl Default for ServerOptions {
     fn default() -> Self {
         ServerOptions {
@@ -115,11 +117,7 @@ where
 }
 
 /// Reads and answers the request; returns the bytes read past its head and what was agreed.
-async fn read_request<S, F>(
-    io: &mut S,
-    options: &ServerOptions,
-    decide: F,
-) -> Result<Opening>
+async fn read_request<S, F>(io: &mut S, options: &ServerOptions, decide: F) -> Result<Opening>
 where
     S: AsyncRead + AsyncWrite + Unpin,
     F: FnOnce(&Request<'_, '_>) -> Decision,

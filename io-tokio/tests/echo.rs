@@ -1,6 +1,8 @@
 //! Echo through `serve` + `connect` over loopback TCP: every payload-length encoding (7-bit,
 //! 16-bit, 64-bit) in text and binary up to 16 MiB, 100 concurrent clients, and a connection
-//! split into `Sink` and `Stream` halves driven from two tasks.
+//! split into `Sink` and `Stream` halves driven from two tasks. The tests about frame
+//! lengths and full socket buffers turn permessage-deflate off, as compressed payloads would
+//! be shorter than chosen; the others run with the default options, so compressed.
 
 mod support;
 
@@ -9,7 +11,7 @@ use core::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use sansws_tokio::sansws::{CloseCause, CloseCode};
 use sansws_tokio::{connect, Message, ServerOptions};
-use support::{bounded, echo_server, pattern, text};
+use support::{bounded, echo_server, pattern, text, uncompressed_server};
 
 /// Sizes at and around every length-encoding boundary, then large ones.
 const SIZES: [usize; 7] = [0, 1, 125, 126, 65_535, 64 * 1024, 16 << 20];
@@ -17,8 +19,10 @@ const SIZES: [usize; 7] = [0, 1, 125, 126, 65_535, 64 * 1024, 16 << 20];
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn echoes_text_and_binary_of_every_length_encoding() {
     bounded(Duration::from_secs(40), async {
-        let url = echo_server(ServerOptions::default()).await;
+        let url = echo_server(uncompressed_server()).await;
         let mut ws = connect(&url).await.expect("connect");
+        #[cfg(feature = "deflate")]
+        assert_eq!(ws.deflate_params(), None, "the server declined compression");
         for (i, &len) in SIZES.iter().enumerate() {
             let seed = i as u8;
             let binary = Message::binary(pattern(len, seed));
@@ -83,8 +87,8 @@ async fn hundred_concurrent_clients_hundred_messages_each() {
 }
 
 /// The halves of `StreamExt::split` on two tasks: one sends, one receives, concurrently.
-async fn split_round_trip(count: usize, len: usize) {
-    let url = echo_server(ServerOptions::default()).await;
+async fn split_round_trip(count: usize, len: usize, options: ServerOptions) {
+    let url = echo_server(options).await;
     let ws = connect(&url).await.expect("connect");
     let (mut sink, mut stream) = ws.split();
     let sender = tokio::spawn(async move {
@@ -121,11 +125,16 @@ async fn split_round_trip(count: usize, len: usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn split_halves_on_two_tasks() {
-    bounded(Duration::from_secs(20), split_round_trip(1000, 64)).await;
+    bounded(
+        Duration::from_secs(20),
+        split_round_trip(1000, 64, ServerOptions::default()),
+    )
+    .await;
 }
 
 /// Large messages fill the socket buffers, so both halves end up waiting on the transport.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn split_halves_on_two_tasks_with_full_socket_buffers() {
-    bounded(Duration::from_secs(30), split_round_trip(200, 256 * 1024)).await;
+    let round_trip = split_round_trip(200, 256 * 1024, uncompressed_server());
+    bounded(Duration::from_secs(30), round_trip).await;
 }

@@ -10,7 +10,7 @@ use core::net::SocketAddr;
 use core::time::Duration;
 
 use sansws_tokio::sansws::handshake::AcceptKey;
-use sansws_tokio::{serve, ServerOptions};
+use sansws_tokio::{serve, ClientOptions, ServerOptions};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -43,6 +43,25 @@ pub(crate) async fn echo_server(options: ServerOptions) -> String {
     format!("ws://{addr}/")
 }
 
+/// Server options with permessage-deflate off (when built in), for tests about the frames
+/// and the transport: compressed, a payload would not have the length the test chose.
+pub(crate) fn uncompressed_server() -> ServerOptions {
+    ServerOptions {
+        #[cfg(feature = "deflate")]
+        deflate: None,
+        ..ServerOptions::default()
+    }
+}
+
+/// Client options with permessage-deflate off; see [`uncompressed_server`].
+pub(crate) fn uncompressed_client() -> ClientOptions {
+    ClientOptions {
+        #[cfg(feature = "deflate")]
+        deflate: None,
+        ..ClientOptions::default()
+    }
+}
+
 /// `len` bytes of a pattern that differs from byte to byte and from seed to seed.
 pub(crate) fn pattern(len: usize, seed: u8) -> Vec<u8> {
     (0..len)
@@ -64,6 +83,24 @@ pub(crate) fn text(len: usize, seed: u8) -> String {
         out.push(c);
         i += 1;
     }
+    out
+}
+
+/// `len` bytes of JSON-like text (records with repeated keys and varying values), the
+/// kind of traffic compression is for.
+pub(crate) fn json_text(len: usize, seed: u32) -> String {
+    let mut out = String::with_capacity(len + 128);
+    let mut i = seed;
+    while out.len() < len {
+        let score = i.wrapping_mul(2_654_435_761) % 1000;
+        out.push_str(&format!(
+            "{{\"id\":{i},\"user\":\"user{}\",\"tags\":[\"a{}\",\"b\"],\"score\":{score}}}\n",
+            i % 37,
+            i % 11,
+        ));
+        i = i.wrapping_add(1);
+    }
+    out.truncate(len);
     out
 }
 
