@@ -216,7 +216,7 @@ async fn client_fails_answers_that_break_its_offer() {
         ] {
             let (url, server) = answering_server(Some(answer)).await;
             let result = connect_with(&url, &ClientOptions::default()).await;
-            let err = result.err().expect("the upgrade fails");
+            let err = result.expect_err("the upgrade fails");
             assert!(
                 matches!(err, Error::Deflate(found) if found == expected),
                 "{answer}: {err:?}"
