@@ -41,6 +41,8 @@ pub struct WebSocketStream<S> {
     clock: Clock,
     timer: Pin<Box<Sleep>>,
     armed: Option<Instant>,
+    /// The transport was read once since the armed deadline passed (see `poll_next_inner`).
+    read_past_deadline: bool,
     high_water: usize,
     /// The stream has yielded its last item.
     finished: bool,
@@ -65,6 +67,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
             clock,
             timer: Box::pin(tokio::time::sleep_until(tokio::time::Instant::now())),
             armed: None,
+            read_past_deadline: false,
             high_water: DEFAULT_HIGH_WATER,
             finished: false,
             shut_down: false,
@@ -188,21 +191,24 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
         Poll::Ready(Ok(()))
     }
 
-    /// Re-arms the timer at the core's deadline; runs the core's timers once it fires.
-    fn poll_timer(&mut self, cx: &mut Context<'_>) -> bool {
+    /// Re-arms the timer at the core's deadline; whether that deadline has passed.
+    fn poll_deadline(&mut self, cx: &mut Context<'_>) -> bool {
         let deadline = self.ws.poll_timeout();
         if deadline != self.armed {
             if let Some(at) = deadline {
                 self.timer.as_mut().reset(self.clock.deadline(at));
             }
             self.armed = deadline;
+            self.read_past_deadline = false;
         }
-        if self.armed.is_some() && self.timer.as_mut().poll(cx).is_ready() {
-            self.armed = None;
-            self.ws.handle_timeout(self.clock.now());
-            return true;
-        }
-        false
+        self.armed.is_some() && self.timer.as_mut().poll(cx).is_ready()
+    }
+
+    /// Runs the core's timers for the deadline that passed.
+    fn run_timers(&mut self) {
+        self.armed = None;
+        self.read_past_deadline = false;
+        self.ws.handle_timeout(self.clock.now());
     }
 
     fn poll_ready_inner(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
@@ -254,14 +260,30 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
                 self.ws.handle_eof();
                 return Poll::Ready(Some(Err(err.into())));
             }
-            if self.poll_timer(cx) {
+            // A deadline that passed while the task was busy elsewhere (compressing, or in
+            // the application) is judged after one more read: the pong or close answer it
+            // waits for may be in the transport already. One read only, so a peer that never
+            // stops sending cannot hold a timeout off.
+            let past_deadline = self.poll_deadline(cx);
+            if past_deadline && self.read_past_deadline {
+                self.run_timers();
                 continue;
             }
             let read =
                 tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, self.ws.read_buffer());
-            match ready!(read) {
+            let Poll::Ready(read) = read else {
+                if past_deadline {
+                    self.run_timers();
+                    continue;
+                }
+                return Poll::Pending;
+            };
+            match read {
                 Ok(0) => self.ws.handle_eof(),
-                Ok(_) => self.ws.handle_received(self.clock.now()),
+                Ok(_) => {
+                    self.read_past_deadline = past_deadline;
+                    self.ws.handle_received(self.clock.now());
+                }
                 Err(err) => {
                     self.ws.handle_eof();
                     self.finished = true;

@@ -181,6 +181,50 @@ async fn vanished_peer_is_found_by_the_pong_timeout() {
     .await;
 }
 
+/// A pong that arrived while the application kept the task busy past the pong timeout (as
+/// compressing a large message in an unoptimized build can) is read before the timeout is
+/// judged: the connection lives on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pong_waiting_in_the_socket_beats_a_passed_pong_timeout() {
+    bounded(Duration::from_secs(5), async {
+        let options = ServerOptions {
+            config: keepalive(Duration::from_millis(50), Duration::from_millis(200)),
+            ..ServerOptions::default()
+        };
+        let (url, server) = one_server(options, |mut ws| async move {
+            let first = ws.recv().await;
+            // Work that holds the task (and so the stream) for twice the pong timeout; the
+            // runtime's other tasks move to another thread meanwhile.
+            tokio::task::block_in_place(|| std::thread::sleep(Duration::from_millis(400)));
+            let second = ws.recv().await;
+            (first, second, ws.websocket().connection().close_cause())
+        })
+        .await;
+        let addr = url["ws://".len()..url.len() - 1].parse().expect("addr");
+        let (mut peer, _) = RawPeer::upgrade(addr, "").await;
+        let ping = peer.read_frame().await.expect("keepalive ping");
+        assert_eq!(ping.opcode(), 0x9);
+        peer.write(&masked_frame(0x81, b"busy", [1, 2, 3, 4])).await;
+        // The server is asleep by now: the pong waits in its socket.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        peer.write(&masked_frame(0x8A, &ping.payload, [5, 6, 7, 8]))
+            .await;
+        peer.write(&masked_frame(0x81, b"after", [1, 2, 3, 4]))
+            .await;
+        let (first, second, cause) = server.await.expect("server task");
+        assert!(
+            matches!(first, Some(Ok(ref m)) if *m == Message::text("busy")),
+            "{first:?}"
+        );
+        assert!(
+            matches!(second, Some(Ok(ref m)) if *m == Message::text("after")),
+            "{second:?}"
+        );
+        assert_eq!(cause, None, "still open");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn client_initiated_close_handshake() {
     bounded(Duration::from_secs(5), async {
