@@ -5,6 +5,10 @@
 //! named in `SANSWS_PYTHON` (`scripts/test.sh` makes a virtualenv with the pinned
 //! `websockets` and sets it). Without it the tests print a note and pass, except under CI
 //! (`CI` set), where they fail rather than skip.
+//!
+//! Both sides compress by default, so the general tests run with permessage-deflate; the
+//! ones named for it check the negotiation (Python's default offer, none at all, and a
+//! Python server imposing small windows and no context takeover).
 
 mod support;
 
@@ -14,8 +18,12 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 use sansws_tokio::sansws::{CloseCause, CloseCode, Config};
+#[cfg(feature = "deflate")]
+use sansws_tokio::DeflateParams;
 use sansws_tokio::{connect, connect_with, serve, ClientOptions, Message, ServerOptions};
-use support::{bounded, listener, pattern, text};
+#[cfg(feature = "deflate")]
+use support::json_text;
+use support::{bounded, listener, pattern, text, uncompressed_client};
 
 /// The interpreter with `websockets` installed, or `None` (with a note) outside CI.
 fn python() -> Option<PathBuf> {
@@ -153,10 +161,16 @@ async fn python_client_against_tokio_server() {
 
 /// Starts `ws_server.py` on a free port; returns the process and its port.
 async fn python_server(python: &PathBuf) -> (Peer, u16) {
+    python_server_with(python, &[]).await
+}
+
+/// Starts `ws_server.py` with extra arguments (e.g. `--small-deflate`) on a free port.
+async fn python_server_with(python: &PathBuf, args: &[&str]) -> (Peer, u16) {
     let mut server = Peer(
         Command::new(python)
             .arg("-u")
             .arg(script("ws_server.py"))
+            .args(args)
             // Its stdin ending (this process gone) stops it.
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -182,13 +196,16 @@ async fn python_server(python: &PathBuf) -> (Peer, u16) {
 
 /// Our client against Python's server: echoes of every length encoding, idle time across
 /// its keepalive pings (100 ms, dropped after 500 ms without a pong), close handshake.
+/// Uncompressed: the lengths are the point, and compressing 1 MiB in an unoptimized build
+/// can hold the client's task past Python's pong timeout.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokio_client_against_python_server() {
     let Some(python) = python() else { return };
     bounded(Duration::from_secs(30), async move {
         let (_server, port) = python_server(&python).await;
 
-        let mut ws = connect(&format!("ws://127.0.0.1:{port}/echo"))
+        let url = format!("ws://127.0.0.1:{port}/echo");
+        let mut ws = connect_with(&url, &uncompressed_client())
             .await
             .expect("connect");
         let sizes = [0usize, 1, 125, 126, 65_535, 64 * 1024, 1 << 20];
@@ -260,6 +277,141 @@ async fn python_server_subprotocol_and_server_close() {
                 initiated_locally: false
             })
         );
+    })
+    .await;
+}
+
+/// An echo server on a free port whose task sends, per connection, the permessage-deflate
+/// parameters it agreed on.
+#[cfg(feature = "deflate")]
+async fn reporting_echo_server(
+    options: ServerOptions,
+) -> (
+    core::net::SocketAddr,
+    std::sync::mpsc::Receiver<Option<DeflateParams>>,
+) {
+    let (agreed_tx, agreed) = std::sync::mpsc::channel();
+    let (listener, addr) = listener().await;
+    let agreed_tx = std::sync::Mutex::new(agreed_tx);
+    tokio::spawn(serve(listener, options, move |mut ws| {
+        let _ = agreed_tx
+            .lock()
+            .expect("not poisoned")
+            .send(ws.deflate_params());
+        async move {
+            while let Some(Ok(message)) = ws.recv().await {
+                if ws.send(message).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }));
+    (addr, agreed)
+}
+
+/// Runs `ws_deflate_client.py` against `addr`; returns what it printed after checking it
+/// succeeded.
+#[cfg(feature = "deflate")]
+async fn python_deflate_client(
+    python: &PathBuf,
+    addr: core::net::SocketAddr,
+    args: &[&str],
+) -> String {
+    let mut client = Peer(
+        Command::new(python)
+            .arg("-u")
+            .arg(script("ws_deflate_client.py"))
+            .arg(format!("ws://{addr}/"))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the Python client"),
+    );
+    let (ok, stdout, stderr) = client.finish().await;
+    assert!(ok, "Python client failed:\n{stdout}\n{stderr}");
+    assert_eq!(stdout.lines().last(), Some("ok"), "{stdout}\n{stderr}");
+    stdout
+}
+
+/// Python's client offers permessage-deflate by default and our server accepts it: both
+/// sides agree, and small messages and 1 MiB of text and binary echo compressed.
+#[cfg(feature = "deflate")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_client_negotiates_compression_with_tokio_server() {
+    let Some(python) = python() else { return };
+    bounded(Duration::from_secs(60), async move {
+        let (addr, agreed) = reporting_echo_server(ServerOptions::default()).await;
+        let stdout = python_deflate_client(&python, addr, &[]).await;
+        let answer = stdout.lines().next().unwrap_or_default();
+        assert!(
+            answer.starts_with("EXTENSIONS permessage-deflate"),
+            "Python saw {answer:?}"
+        );
+        let params = poll_recv(&agreed).await;
+        assert!(params.is_some(), "the server agreed on nothing");
+    })
+    .await;
+}
+
+/// Python's client with `compression=None` offers nothing: the server answers without the
+/// extension and everything echoes uncompressed.
+#[cfg(feature = "deflate")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_client_without_compression_against_tokio_server() {
+    let Some(python) = python() else { return };
+    bounded(Duration::from_secs(60), async move {
+        let (addr, agreed) = reporting_echo_server(ServerOptions::default()).await;
+        let stdout = python_deflate_client(&python, addr, &["--no-compression"]).await;
+        assert_eq!(stdout.lines().next(), Some("EXTENSIONS "), "{stdout}");
+        assert_eq!(poll_recv(&agreed).await, None);
+    })
+    .await;
+}
+
+/// Our client's default offer against a Python server that imposes 9-bit windows and no
+/// context takeover on both sides: both ends agree on exactly that, and messages larger
+/// than the window (and repeated, where a kept context would show) echo intact.
+#[cfg(feature = "deflate")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokio_client_against_python_server_with_small_windows() {
+    let Some(python) = python() else { return };
+    bounded(Duration::from_secs(60), async move {
+        let (_server, port) = python_server_with(&python, &["--small-deflate"]).await;
+        let url = format!("ws://127.0.0.1:{port}/extensions");
+        let mut ws = connect(&url).await.expect("connect");
+        let expected = DeflateParams {
+            server_no_context_takeover: true,
+            client_no_context_takeover: true,
+            server_max_window_bits: 9,
+            client_max_window_bits: 9,
+        };
+        assert_eq!(ws.deflate_params(), Some(expected));
+        let answer = ws.recv().await.expect("open").expect("message");
+        let answer = answer.as_text().expect("text");
+        assert!(answer.starts_with("permessage-deflate"), "{answer}");
+
+        let json = json_text(64 * 1024, 4);
+        for message in [
+            Message::text(""),
+            Message::text("ten bytes!"),
+            Message::text(json.clone()),
+            Message::text(json),
+            Message::binary(pattern(256 * 1024, 5)),
+            Message::text(json_text(1 << 20, 6)),
+        ] {
+            ws.send(message.clone()).await.expect("send");
+            let echo = ws.recv().await.expect("open").expect("echo");
+            assert!(
+                echo == message,
+                "{:?} echo of {} bytes differs",
+                message.kind(),
+                message.payload().len()
+            );
+        }
+        ws.close(CloseCode::NORMAL, "").await.expect("close");
+        assert!(ws.recv().await.is_none());
     })
     .await;
 }
