@@ -1,5 +1,6 @@
 //! Sends each stdin line as a text message, prints each message received as a line, and
-//! closes with 1000 at the end of input.
+//! closes with 1000 at the end of input. With the default options it offers
+//! permessage-deflate.
 //!
 //! `cargo run --release -p sansws-tokio --example echo_client -- ws://127.0.0.1:9001/`
 

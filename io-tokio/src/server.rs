@@ -57,7 +57,8 @@ where
 /// Accepts a WebSocket upgrade on `io` (TCP, TLS, anything): reads the request head within
 /// the handshake timeout, answers 101 or the status the refusal calls for, and hands the
 /// bytes read past the head to the connection. The subprotocol is the first of
-/// `options.subprotocols` the client offered.
+/// `options.subprotocols` the client offered; permessage-deflate is accepted as
+/// `options.deflate` says.
 pub async fn accept_with<S>(io: S, options: &ServerOptions) -> Result<WebSocketStream<S>>
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -99,7 +100,8 @@ pub enum Decision {
 }
 
 /// Like [`accept_with`], but `decide` sees the parsed request (path, query, `Origin`,
-/// offered subprotocols, any header) and accepts or refuses it.
+/// offered subprotocols, any header) and accepts or refuses it. An accepted upgrade
+/// negotiates permessage-deflate as `options.deflate` says.
 pub async fn accept_with_decision<S, F>(
     mut io: S,
     options: &ServerOptions,
