@@ -52,9 +52,22 @@ fn client_codec(params: DeflateParams, config: &DeflateConfig) -> WebSocket {
 }
 
 /// Inflates one server frame as the client would.
-fn inflate(params: DeflateParams, first: u8, payload: &[u8]) -> Message {
+fn inflate_from_server(params: DeflateParams, first: u8, payload: &[u8]) -> Message {
     let mut codec = client_codec(params, &DeflateConfig::default());
     codec.handle_read(Instant::ZERO, &unmasked_frame(first, payload));
+    match codec.poll_event() {
+        Ok(Some(Incoming::Message(message))) => message,
+        other => panic!("not a message: {other:?}"),
+    }
+}
+
+/// The core in the server role with `params` on, reading one client frame.
+fn inflate_from_client(params: DeflateParams, first: u8, payload: &[u8]) -> Message {
+    let mut conn = Connection::server(Config::default(), Instant::ZERO);
+    conn.enable_deflate(params, &DeflateConfig::default());
+    conn.upgraded(Instant::ZERO);
+    let mut codec = WebSocket::new(conn);
+    codec.handle_read(Instant::ZERO, &masked_frame(first, payload, [1, 2, 3, 4]));
     match codec.poll_event() {
         Ok(Some(Incoming::Message(message))) => message,
         other => panic!("not a message: {other:?}"),
@@ -85,7 +98,7 @@ async fn server_compresses_only_messages_past_the_threshold() {
             let echo = peer.read_frame().await.expect("echo");
             assert_eq!(echo.first, COMPRESSED_TEXT, "{} bytes", text.len());
             assert_eq!(
-                inflate(params, echo.first, &echo.payload),
+                inflate_from_server(params, echo.first, &echo.payload),
                 Message::text(text.clone())
             );
             if text.len() > 1024 {
@@ -96,6 +109,52 @@ async fn server_compresses_only_messages_past_the_threshold() {
                 );
             }
         }
+    })
+    .await;
+}
+
+/// The client, too, sends messages below the threshold as they are and compresses the
+/// others with the window the server asked for.
+#[tokio::test]
+async fn client_compresses_only_messages_past_the_threshold() {
+    bounded(Duration::from_secs(10), async {
+        const ANSWER: &str =
+            "permessage-deflate; server_max_window_bits=12; client_max_window_bits=9";
+        let (listener, addr) = listener().await;
+        let server = tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.expect("accept");
+            let mut peer = RawPeer::new(tcp);
+            let head = peer.read_head().await.expect("request head");
+            peer.answer_upgrade(&head, &format!("Sec-WebSocket-Extensions: {ANSWER}\r\n"))
+                .await;
+            let small = peer.read_frame().await.expect("small message");
+            let large = peer.read_frame().await.expect("large message");
+            (small, large)
+        });
+        let mut ws = connect_with(&format!("ws://{addr}/"), &ClientOptions::default())
+            .await
+            .expect("connect");
+        let params = ws.deflate_params().expect("compression on");
+        assert_eq!(params.client_max_window_bits, 9);
+        let json = json_text(64 * 1024, 5);
+        ws.send(Message::text("ten bytes!")).await.expect("send");
+        ws.send(Message::text(json.clone())).await.expect("send");
+
+        let (small, large) = server.await.expect("server task");
+        assert_eq!(
+            (small.first, &small.payload[..]),
+            (TEXT, &b"ten bytes!"[..])
+        );
+        assert_eq!(large.first, COMPRESSED_TEXT);
+        assert!(
+            large.payload.len() < json.len() / 4,
+            "{}",
+            large.payload.len()
+        );
+        assert_eq!(
+            inflate_from_client(params, large.first, &large.payload),
+            Message::text(json)
+        );
     })
     .await;
 }
