@@ -394,3 +394,16 @@ fn the_no_alloc_api_reports_compressed_pieces_and_inflates_them() {
         .unwrap();
     assert_eq!((deflated[0], n), (0xc1, 11));
 }
+
+#[test]
+fn a_small_inflated_message_does_not_keep_the_room_inflating_took() {
+    let mut ws = client();
+    let got = messages(&mut ws, &HELLO).unwrap();
+    let [Message::Text(hello)] = &got[..] else {
+        panic!("{got:?}")
+    };
+    let owned = hello.clone();
+    drop(got);
+    let buffer = owned.try_into_mut().expect("the only handle");
+    assert!(buffer.capacity() <= 64, "{}", buffer.capacity());
+}

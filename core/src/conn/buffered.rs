@@ -265,7 +265,14 @@ impl WebSocket {
             self.flush_control();
             return Err(err);
         }
-        Ok(last.then(|| Bytes::from(core::mem::take(&mut self.inflated))))
+        Ok(last.then(|| {
+            let mut message = core::mem::take(&mut self.inflated);
+            // The message may be kept long after: it should not hold the room inflating took.
+            if message.capacity() > 2 * message.len() + 64 {
+                message.shrink_to_fit();
+            }
+            Bytes::from(message)
+        }))
     }
 
     /// Never called: without the feature no message is compressed.

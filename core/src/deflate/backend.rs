@@ -36,12 +36,12 @@ pub(crate) struct Inflated {
     pub(crate) ended: bool,
 }
 
-/// A step's output room: twice the input left (at least 4 KiB, at most 1 MiB), but never
-/// more than one byte past the allowance, so overflow is seen without writing further.
+/// A step's output room: four times the input left (at least 512 bytes, at most 1 MiB), but
+/// never more than one byte past the allowance, so overflow is seen without writing further.
 pub(crate) fn inflate_room(input_left: usize, allowance_left: usize) -> usize {
     input_left
-        .saturating_mul(2)
-        .clamp(4096, 1 << 20)
+        .saturating_mul(4)
+        .clamp(512, 1 << 20)
         .min(allowance_left.saturating_add(1))
 }
 
