@@ -49,6 +49,9 @@ pub struct Connection {
     pub(crate) timers: TimerTable,
     /// Keepalive pings sent, carried in their payload.
     pings_sent: u32,
+    /// `config.ping_interval` in microseconds: every read re-arms the keepalive, and a
+    /// saturating add is cheaper there than converting a `Duration`.
+    ping_interval_micros: Option<u64>,
     /// permessage-deflate, once negotiated.
     #[cfg(feature = "deflate")]
     pub(crate) deflate: Option<alloc::boxed::Box<crate::deflate::DeflateState>>,
@@ -78,6 +81,9 @@ impl Connection {
             control: ControlSlots::default(),
             timers,
             pings_sent: 0,
+            ping_interval_micros: config
+                .ping_interval
+                .map(|interval| u64::try_from(interval.as_micros()).unwrap_or(u64::MAX)),
             #[cfg(feature = "deflate")]
             deflate: None,
         }
@@ -169,8 +175,9 @@ impl Connection {
     }
 
     pub(crate) fn arm_keepalive(&mut self, now: Instant) {
-        if let Some(interval) = self.config.ping_interval {
-            self.timers.set(Timer::Keepalive, now + interval);
+        if let Some(interval) = self.ping_interval_micros {
+            let at = Instant::from_micros(now.as_micros().saturating_add(interval));
+            self.timers.set(Timer::Keepalive, at);
         }
     }
 
