@@ -420,7 +420,16 @@ fn ascii_prefix_len(bytes: &[u8]) -> usize {
         }
         len += 32;
     }
-    len
+    // The tail word by word, then byte by byte: short messages are ASCII-checked too.
+    for word in bytes[len..].chunks_exact(8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        if u64::from_le_bytes(w) & HIGH_BITS != 0 {
+            break;
+        }
+        len += 8;
+    }
+    len + bytes[len..].iter().take_while(|b| b.is_ascii()).count()
 }
 
 #[cfg(test)]

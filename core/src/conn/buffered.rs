@@ -209,19 +209,22 @@ impl WebSocket {
                 }
                 Step::Event { consumed, event } => (consumed, event),
             };
-            let frame = self.rx.split_to(consumed).freeze();
+            // Every event's bytes end the consumed span: drop what is before them and take
+            // them out whole, with no second handle to the buffer to count and drop.
+            self.rx.advance(event.bytes_start());
+            let bytes = self.rx.split_to(consumed - event.bytes_start()).freeze();
             let incoming = match event {
                 RawEvent::Message {
                     kind,
-                    payload,
                     first,
                     last,
                     compressed,
+                    ..
                 } => {
                     let data = if compressed {
-                        self.inflate(kind, &frame[payload], last)?
+                        self.inflate(kind, &bytes, last)?
                     } else {
-                        self.reassemble(frame.slice(payload), first, last)
+                        self.reassemble(bytes, first, last)
                     };
                     let Some(data) = data else {
                         continue;
@@ -231,11 +234,11 @@ impl WebSocket {
                         MessageKind::Binary => Message::Binary(data),
                     })
                 }
-                RawEvent::Ping(range) => Incoming::Ping(frame.slice(range)),
-                RawEvent::Pong(range) => Incoming::Pong(frame.slice(range)),
-                RawEvent::Close { code, reason } => Incoming::Close {
+                RawEvent::Ping(_) => Incoming::Ping(bytes),
+                RawEvent::Pong(_) => Incoming::Pong(bytes),
+                RawEvent::Close { code, .. } => Incoming::Close {
                     code,
-                    reason: frame.slice(reason),
+                    reason: bytes,
                 },
             };
             return Ok(Some(incoming));
@@ -405,15 +408,18 @@ impl WebSocket {
         let max = self.conn.config.max_send_frame_len;
         // Checked on the uncompressed size, before the compressor's state moves on: a
         // message refused after compressing would leave the peer's window behind ours.
-        self.check_room(self.conn.encoded_len(data.len()))?;
+        let plain_len = self.conn.encoded_len(data.len());
+        self.check_room(plain_len)?;
         #[cfg(feature = "deflate")]
-        let (data, compressed) = match self.conn.compress_message(&data, part)? {
-            Some(deflated) => (Bytes::from(deflated), true),
-            None => (data, false),
+        let (data, compressed, total) = match self.conn.compress_message(&data, part)? {
+            Some(deflated) => {
+                let total = self.conn.encoded_len(deflated.len());
+                (Bytes::from(deflated), true, total)
+            }
+            None => (data, false, plain_len),
         };
         #[cfg(not(feature = "deflate"))]
-        let compressed = false;
-        let total = self.conn.encoded_len(data.len());
+        let (compressed, total) = (false, plain_len);
         for (range, opcode, fin) in fragments(opcode, data.len(), max, part.is_last()) {
             let header = self.conn.frame_header(opcode, fin, range.len(), compressed);
             self.push_frame(&header, data.slice(range));

@@ -70,6 +70,18 @@ pub(crate) enum RawEvent {
     },
 }
 
+impl RawEvent {
+    /// Where the event's bytes (payload, or close reason) start; they end where the
+    /// consumed span does.
+    pub(crate) fn bytes_start(&self) -> usize {
+        match self {
+            RawEvent::Message { payload, .. } => payload.start,
+            RawEvent::Ping(range) | RawEvent::Pong(range) => range.start,
+            RawEvent::Close { reason, .. } => reason.start,
+        }
+    }
+}
+
 /// One step of the receive engine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Step {

@@ -238,13 +238,17 @@ impl Connection {
     /// The bytes [`Connection::send`] writes for a message of `payload_len` bytes (all its
     /// frames), so a caller can size the output buffer first.
     pub fn encoded_len(&self, payload_len: usize) -> usize {
+        let masked = self.role.masks_outgoing();
+        if payload_len <= self.config.max_send_frame_len {
+            return frame_len(payload_len, masked);
+        }
         fragments(
             OpCode::Binary,
             payload_len,
             self.config.max_send_frame_len,
             true,
         )
-        .map(|(range, _, _)| frame_len(range.len(), self.role.masks_outgoing()))
+        .map(|(range, _, _)| frame_len(range.len(), masked))
         .sum()
     }
 
