@@ -132,21 +132,33 @@ fn rfc7692_7_2_3_5_two_blocks_in_one_message() {
     assert_eq!(texts(&mut client(), &frame), ["Hello"]);
 }
 
+/// The RFC's "Hello" compresses to 7 bytes, more than it holds, so it is sent as it is (the
+/// codec's own tests check those bytes); a longer text shows the window at work.
 #[test]
-fn a_server_sends_the_rfc_bytes_and_keeps_its_window() {
+fn a_server_keeps_its_window_between_messages() {
+    let text = "Hello, Hello, Hello, world";
     let mut ws = server_with(params(false, 15), ALWAYS);
-    ws.send_text("Hello").unwrap();
-    ws.send_text("Hello").unwrap();
-    let second = [0xc1, 0x05, 0xf2, 0x00, 0x11, 0x00, 0x00];
-    assert_eq!(output(&mut ws), [&HELLO[..], &second].concat());
+    ws.send_text(text).unwrap();
+    ws.send_text(text).unwrap();
+    let bytes = output(&mut ws);
+    let frames = parse_frames(&bytes);
+    assert_eq!(frames[0].rsv, 0x40);
+    assert!(
+        frames[1].payload.len() < frames[0].payload.len() / 2,
+        "{frames:?}"
+    );
+    assert_eq!(texts(&mut client(), &bytes), [text, text]);
 }
 
 #[test]
 fn without_context_takeover_every_message_stands_alone() {
+    let text = "Hello, Hello, Hello, world";
     let mut ws = server_with(params(true, 15), ALWAYS);
-    for _ in 0..3 {
-        ws.send_text("Hello").unwrap();
-        assert_eq!(output(&mut ws), HELLO);
+    ws.send_text(text).unwrap();
+    let first = output(&mut ws);
+    for _ in 0..2 {
+        ws.send_text(text).unwrap();
+        assert_eq!(output(&mut ws), first);
     }
 }
 
@@ -243,7 +255,9 @@ fn invalid_compressed_data_fails_with_1007() {
 #[test]
 fn invalid_utf8_inside_compressed_text_fails_with_1007() {
     let mut sender = server_with(params(false, 15), ALWAYS);
-    sender.send_binary(&[b'a', 0xff, b'b'][..]).unwrap();
+    sender
+        .send_binary([&[b'a'; 100][..], &[0xff]].concat())
+        .unwrap();
     let mut wire_bytes = output(&mut sender);
     wire_bytes[0] = 0xc1; // now a compressed *text* frame
     let mut ws = client();
@@ -390,7 +404,8 @@ fn the_no_alloc_api_reports_compressed_pieces_and_inflates_them() {
     let n = conn.send_text("Hello", &mut plain).unwrap();
     assert_eq!(plain[0], 0x81);
     let mut deflated = Vec::new();
-    conn.send_to_vec(MessageKind::Text, b"Hello", &mut deflated)
+    let text = b"Hello, Hello, Hello, world";
+    conn.send_to_vec(MessageKind::Text, text, &mut deflated)
         .unwrap();
     assert_eq!((deflated[0], n), (0xc1, 11));
 }
@@ -406,4 +421,33 @@ fn a_small_inflated_message_does_not_keep_the_room_inflating_took() {
     drop(got);
     let buffer = owned.try_into_mut().expect("the only handle");
     assert!(buffer.capacity() <= 64, "{}", buffer.capacity());
+}
+
+#[test]
+fn an_incompressible_message_goes_as_it_is_and_the_window_forgets_it() {
+    let mut seed = 7u32;
+    let noise: Vec<u8> = (0..4000)
+        .map(|_| {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (seed >> 16) as u8
+        })
+        .collect();
+    let mut server = server_with(params(false, 15), ALWAYS);
+    server.send_binary(noise.clone()).unwrap();
+    // Were the noise still in the compressor's window, this could refer into it.
+    server
+        .send_binary([&noise[..200], &noise[..200]].concat())
+        .unwrap();
+    let bytes = output(&mut server);
+    let frames = parse_frames(&bytes);
+    assert_eq!((frames[0].rsv, frames[0].payload.len()), (0, 4000));
+    assert_eq!(frames[1].rsv, 0x40);
+    let got = messages(&mut client(), &bytes).unwrap();
+    assert_eq!(
+        got,
+        [
+            Message::binary(noise.clone()),
+            Message::binary([&noise[..200], &noise[..200]].concat())
+        ]
+    );
 }

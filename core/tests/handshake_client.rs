@@ -98,6 +98,15 @@ fn request_rejects_values_that_would_break_the_head() {
             "{request:?}"
         );
     }
+    for reserved in ["Host", "Sec-WebSocket-Key", "sec-websocket-extensions"] {
+        let header = [Header::new(reserved, b"x")];
+        let request = ClientRequest::new("h", "/").headers(&header);
+        assert_eq!(
+            request.write(NONCE, &mut out).unwrap_err(),
+            WriteError::ReservedHeader,
+            "{reserved}"
+        );
+    }
     let evil = [Header::new("Cookie", b"a\r\n\r\nGET /")];
     let request = ClientRequest::new("h", "/").headers(&evil);
     assert_eq!(

@@ -173,6 +173,20 @@ fn accept_checks_offers_and_headers() {
         Err(WriteError::InvalidHeaderValue)
     );
 
+    for reserved in [
+        "Sec-WebSocket-Extensions",
+        "sec-websocket-accept",
+        "Connection",
+        "UPGRADE",
+    ] {
+        let header = [Header::new(reserved, b"x")];
+        assert_eq!(
+            request.write_accept(&Accept::new().headers(&header), &mut out),
+            Err(WriteError::ReservedHeader),
+            "{reserved}"
+        );
+    }
+
     let cookie = [Header::new("Set-Cookie", b"id=42; HttpOnly")];
     let accept = Accept::new()
         .subprotocol("chat")

@@ -14,7 +14,8 @@ use crate::error::ProtocolError;
 impl Connection {
     /// Turns permessage-deflate on with the parameters the handshake agreed
     /// ([`DeflateConfig::accept_offers`] on a server, [`DeflateConfig::check_response`] on
-    /// a client), before any frame is exchanged. From then on RSV1 marks compressed messages:
+    /// a client), before any frame is exchanged (a later call replaces the codec state and
+    /// breaks the stream the peer keeps). From then on RSV1 marks compressed messages:
     /// received ones arrive with `compressed` set; [`Connection::send_to_vec`] and the
     /// buffered API compress messages of at least `config.min_compress_len` bytes. The
     /// no-alloc [`Connection::send`] sends uncompressed, as RFC 7692 allows for any message.
@@ -81,6 +82,12 @@ impl Connection {
         deflate
             .compress(payload, part.is_last(), &mut out)
             .map_err(|()| SendError::Compression)?;
+        if part == Part::Whole && out.len() >= payload.len() {
+            // Incompressible: send it as it is. The peer will not see these bytes in its
+            // window, so ours must forget them too.
+            deflate.reset_compressor();
+            return Ok(None);
+        }
         Ok(Some(out))
     }
 }

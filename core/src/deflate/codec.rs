@@ -92,6 +92,14 @@ impl DeflateState {
         Ok(())
     }
 
+    /// Forgets the compression context: the next message starts a fresh stream, which is a
+    /// valid continuation of the old one for the peer.
+    pub(crate) fn reset_compressor(&mut self) {
+        if let Some(compressor) = &mut self.compressor {
+            compressor.reset();
+        }
+    }
+
     /// Inflates one received piece of a compressed message, appending to `out`; the last
     /// piece gets the tail back (§7.2.2). The message may inflate to at most `max_len`
     /// bytes; past that it fails with 1009, without inflating further.
@@ -167,5 +175,63 @@ impl DeflateState {
             }
         }
         self.ended = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(no_context_takeover: bool) -> DeflateState {
+        let params = DeflateParams {
+            server_no_context_takeover: no_context_takeover,
+            ..DeflateParams::default()
+        };
+        DeflateState::new(Role::Server, params, &DeflateConfig::default())
+    }
+
+    /// RFC 7692 §7.2.3.1 and §7.2.3.2: "Hello", then "Hello" again through the same window.
+    #[test]
+    fn rfc7692_hello_twice_with_context_takeover() {
+        let mut deflate = server(false);
+        let (mut first, mut second) = (Vec::new(), Vec::new());
+        deflate.compress(b"Hello", true, &mut first).unwrap();
+        deflate.compress(b"Hello", true, &mut second).unwrap();
+        assert_eq!(first, [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
+        assert_eq!(second, [0xf2, 0x00, 0x11, 0x00, 0x00]);
+    }
+
+    #[test]
+    fn rfc7692_hello_twice_without_context_takeover() {
+        let mut deflate = server(true);
+        for _ in 0..2 {
+            let mut out = Vec::new();
+            deflate.compress(b"Hello", true, &mut out).unwrap();
+            assert_eq!(out, [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
+        }
+    }
+
+    #[test]
+    fn a_fragment_keeps_its_tail_and_the_last_drops_it() {
+        let mut deflate = server(false);
+        let mut out = Vec::new();
+        deflate.compress(b"Hel", false, &mut out).unwrap();
+        assert!(out.ends_with(&TAIL));
+        let mut last = Vec::new();
+        deflate.compress(b"lo", true, &mut last).unwrap();
+        assert!(!last.ends_with(&TAIL));
+        let mut client = DeflateState::new(
+            Role::Client,
+            DeflateParams::default(),
+            &DeflateConfig::default(),
+        );
+        let mut text = Vec::new();
+        client
+            .decompress(MessageKind::Text, &out, false, &mut text, 100)
+            .unwrap();
+        client
+            .decompress(MessageKind::Text, &last, true, &mut text, 100)
+            .unwrap();
+        assert_eq!(text, b"Hello");
     }
 }

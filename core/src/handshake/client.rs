@@ -6,7 +6,7 @@ use super::head::{parse_limited, HeadFault, HeaderStorage, Limits};
 use super::headers::{
     extension_name, is_text, is_token, is_visible, trim_ows, Header, Headers, StrList,
 };
-use super::server::check_headers;
+use super::server::check_upgrade_headers;
 use super::write::Writer;
 use super::{ResponseError, WriteError};
 use crate::Status;
@@ -86,7 +86,7 @@ impl<'a> ClientRequest<'a> {
         if self.extensions.iter().any(bad_extension) {
             return Err(WriteError::InvalidExtension);
         }
-        check_headers(self.headers)?;
+        check_upgrade_headers(self.headers)?;
 
         let key = Key::from_nonce(nonce);
         let mut w = Writer::new(out);

@@ -180,6 +180,9 @@ pub enum WriteError {
     InvalidHeaderName,
     /// A header value holding CR, LF, NUL or another control byte.
     InvalidHeaderValue,
+    /// An extra header the handshake writes itself (`Host`, `Upgrade`, `Connection`,
+    /// `Sec-WebSocket-*`): a second copy would contradict what was negotiated.
+    ReservedHeader,
     /// A status code outside 200..=599 for a rejection.
     InvalidStatus,
     /// A reason phrase with bytes outside visible ASCII, space and tab.
@@ -206,6 +209,7 @@ impl fmt::Display for WriteError {
             WriteError::InvalidExtension => f.write_str("invalid extension"),
             WriteError::InvalidHeaderName => f.write_str("header name is not a token"),
             WriteError::InvalidHeaderValue => f.write_str("header value holds a control byte"),
+            WriteError::ReservedHeader => f.write_str("header is written by the handshake itself"),
             WriteError::InvalidStatus => f.write_str("rejection status outside 200..=599"),
             WriteError::InvalidReason => f.write_str("invalid reason phrase"),
             WriteError::SubprotocolNotOffered => f.write_str("subprotocol was not offered"),

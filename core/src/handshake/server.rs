@@ -126,7 +126,7 @@ impl<'b, 'h> Request<'b, 'h> {
         if let Some(extensions) = accept.extensions {
             self.check_accepted_extensions(extensions.as_bytes())?;
         }
-        check_headers(accept.headers)?;
+        check_upgrade_headers(accept.headers)?;
 
         let mut w = Writer::new(out);
         w.put(b"HTTP/1.1 101 Switching Protocols\r\n")
@@ -279,6 +279,28 @@ pub(super) fn check_headers(headers: &[Header<'_>]) -> Result<(), WriteError> {
         }
     }
     Ok(())
+}
+
+/// Extra headers of an upgrade (request or 101) may not repeat what the handshake writes;
+/// a rejection may (e.g. `Connection: close`).
+pub(super) fn check_upgrade_headers(headers: &[Header<'_>]) -> Result<(), WriteError> {
+    check_headers(headers)?;
+    if headers.iter().any(|h| is_reserved(h.name)) {
+        return Err(WriteError::ReservedHeader);
+    }
+    Ok(())
+}
+
+/// Headers the handshake writes itself, in either direction.
+fn is_reserved(name: &str) -> bool {
+    let name = name.as_bytes();
+    let prefix = b"sec-websocket-";
+    ["host", "upgrade", "connection"]
+        .iter()
+        .any(|reserved| name.eq_ignore_ascii_case(reserved.as_bytes()))
+        || name
+            .get(..prefix.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
 }
 
 impl From<HeadFault> for RequestError {
