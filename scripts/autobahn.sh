@@ -4,6 +4,7 @@
 #
 #   scripts/autobahn.sh            # the default case set (all but 9.*, 12.*, 13.*)
 #   scripts/autobahn.sh '9.*'      # an explicit case list (comma-separated patterns)
+#   ADAPTERS=tokio scripts/autobahn.sh '12.*,13.*'   # one adapter only (default: tokio mio)
 #
 # The suite comes from the shared folder (../shared/autobahn next to the checkout, or
 # $SANSWS_SHARED/autobahn); its virtualenv is built once under target/.
@@ -32,7 +33,8 @@ fi
 # Both adapters name their examples alike: build each and keep its binaries apart.
 bin="$root/target/autobahn-bin"
 mkdir -p "$bin"
-for adapter in tokio mio; do
+adapters="${ADAPTERS:-tokio mio}"
+for adapter in $adapters; do
   cargo build --release --quiet -p "sansws-$adapter" --example echo_server --example autobahn_client
   cp target/release/examples/echo_server "$bin/$adapter-echo_server"
   cp target/release/examples/autobahn_client "$bin/$adapter-autobahn_client"
@@ -75,7 +77,7 @@ run() {
   fi
 }
 
-for adapter in tokio mio; do
+for adapter in $adapters; do
   port="$(free_port)"
   "$bin/$adapter-echo_server" "127.0.0.1:$port" 2>/dev/null &
   server_pid=$!
