@@ -24,11 +24,14 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod assembly;
 mod entry;
 mod error;
 mod event_loop;
 mod handler;
+mod output;
 mod shard;
+mod spare;
 
 pub use error::Error;
 pub use event_loop::{ClientOptions, EventLoop, Options};
