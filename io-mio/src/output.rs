@@ -67,6 +67,56 @@ pub(crate) fn write_through(
 mod tests {
     use super::*;
     use sansws::{Config, Instant};
+    use std::io::Read;
+    use std::time::Duration;
+
+    /// A nonblocking mio socket and its blocking peer.
+    fn pair() -> (TcpStream, std::net::TcpStream) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let peer =
+            std::net::TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+        peer.set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        let (stream, _) = listener.accept().expect("accept");
+        stream.set_nonblocking(true).expect("nonblocking");
+        (TcpStream::from_std(stream), peer)
+    }
+
+    #[test]
+    fn written_straight_only_while_nothing_is_queued() {
+        let (stream, mut peer) = pair();
+        let mut out = Vec::new();
+        write_through(&stream, b"head", b"body", &mut out);
+        assert!(out.is_empty());
+        let mut got = [0; 8];
+        peer.read_exact(&mut got).expect("read");
+        assert_eq!(&got, b"headbody");
+
+        let mut out = b"queued".to_vec();
+        write_through(&stream, b"head", b"body", &mut out);
+        assert_eq!(
+            out, b"queuedheadbody",
+            "behind what is queued, not ahead of it"
+        );
+        peer.set_nonblocking(true).expect("nonblocking");
+        let err = peer.read(&mut got).expect_err("nothing was written");
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+    }
+
+    #[test]
+    fn what_the_socket_does_not_take_is_queued_in_order() {
+        let (stream, mut peer) = pair();
+        let head = [0x82, 127, 0, 0, 0, 0, 1, 0, 0, 0];
+        let body: Vec<u8> = (0..16 << 20).map(|i: u32| (i % 251) as u8).collect();
+        let mut out = Vec::new();
+        write_through(&stream, &head, &body, &mut out);
+        let total = head.len() + body.len();
+        assert!(!out.is_empty() && out.len() < total, "a partial write");
+        let mut wire = vec![0; total - out.len()];
+        peer.read_exact(&mut wire).expect("what was written");
+        wire.extend_from_slice(&out);
+        assert!(wire[..head.len()] == head && wire[head.len()..] == body[..]);
+    }
 
     fn open_server(config: Config) -> Connection {
         let mut core = Connection::server(config, Instant::ZERO);
