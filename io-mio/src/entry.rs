@@ -202,7 +202,7 @@ impl Entry {
                 Event::Close(_) => {}
             }
             if let Some((kind, len, last)) = piece {
-                self.reassemble(id, now, &buf[at..start], (kind, len, last), lent);
+                self.reassemble(id, now, &buf[..start], at, (kind, len, last), lent);
             }
             drain_control(&mut self.core, &mut self.out);
         }
@@ -214,22 +214,25 @@ impl Entry {
         start
     }
 
-    /// A piece of a message that did not arrive whole, at the end of `step` (the bytes the
-    /// core consumed for it, a frame header first if it started a frame): into the assembly.
+    /// A piece of a message that did not arrive whole, the last `len` bytes of `buf`; the
+    /// core consumed `buf[at..]` for it (a frame header first if it started a frame).
     #[inline(never)]
     fn reassemble<H: Handler>(
         &mut self,
         id: ConnId,
         now: Instant,
-        step: &[u8],
+        buf: &[u8],
+        at: usize,
         (kind, len, last): (MessageKind, usize, bool),
         lent: &mut Lent<'_, H>,
     ) {
-        let (header, piece) = step.split_at(step.len() - len);
-        if !last && !header.is_empty() {
-            self.assembly.start_frame(header, self.core.role());
+        let payload = buf.len() - len;
+        if !last && payload > at {
+            self.assembly
+                .start_frame(&buf[at..payload], self.core.role());
         }
-        self.assembly.push(piece, last, lent.spare);
+        self.assembly
+            .push(&buf[payload..], payload, last, lent.spare);
         if last {
             self.deliver(id, now, kind, lent.handler, lent.spare);
         }
@@ -270,27 +273,31 @@ impl Entry {
             // Not expected (reads stop at the frame's end and the core hands out every payload
             // byte it has), but bytes past the frame must still be parsed.
             let mut rest = self.assembly.received(n - kept).to_vec();
-            self.receive(id, now, &mut rest, lent);
+            self.receive(id, now, &mut rest, n - kept, lent);
         }
     }
 
-    /// Processes `data` read through the loop-wide buffer, after the tail kept from before;
-    /// keeps what could not be consumed as the new tail.
+    /// Processes the `n` bytes read into `read` (the loop-wide buffer), after the tail kept
+    /// from before; keeps what could not be consumed as the new tail. A large frame's first
+    /// piece may take `read` over (leaving it empty).
     #[inline]
     pub(crate) fn receive<H: Handler>(
         &mut self,
         id: ConnId,
         now: Instant,
-        data: &mut [u8],
+        read: &mut Vec<u8>,
+        n: usize,
         lent: &mut Lent<'_, H>,
     ) {
         if self.tail.is_empty() {
-            let consumed = self.process(id, now, data, lent);
-            self.tail.extend_from_slice(&data[consumed..]);
+            let consumed = self.process(id, now, &mut read[..n], lent);
+            self.tail.extend_from_slice(&read[consumed..n]);
+            self.assembly.settle(read, true, lent.spare);
         } else {
             let mut tail = core::mem::take(&mut self.tail);
-            tail.extend_from_slice(data);
+            tail.extend_from_slice(&read[..n]);
             let consumed = self.process(id, now, &mut tail, lent);
+            self.assembly.settle(&mut tail, false, lent.spare);
             tail.drain(..consumed);
             if tail.is_empty() {
                 tail = Vec::new();

@@ -29,13 +29,15 @@ pub struct Options {
     pub config: Config,
     /// Bounds on HTTP heads.
     pub limits: Limits,
-    /// The loop-wide read buffer: every socket is read into it, and a connection keeps only
-    /// the bytes it could not consume yet.
+    /// The loop-wide read buffer (bytes per read): every socket is read into it, and a
+    /// connection keeps only the bytes it could not consume yet.
     pub read_buffer_len: usize,
     /// Bytes of large message buffers the loop keeps for reuse once their message is
-    /// delivered (0: none). A frame large enough is read straight into a buffer of its
-    /// connection's own; reusing one saves zeroing it again and faulting its pages in. No
-    /// connection holds one while idle.
+    /// delivered (0: none). A large frame (64 KiB or more) is read into a buffer of its
+    /// connection's own until its message is delivered; reusing one saves zeroing it again
+    /// and faulting its pages in. No connection holds one while idle. (After large messages
+    /// the loop's own read buffer also keeps the capacity of the largest, to take the next
+    /// one without a copy.)
     pub spare_buffers_len: usize,
 }
 
@@ -72,6 +74,7 @@ pub struct EventLoop<H> {
     generation: u32,
     /// Deadlines by connection; stale ones are skipped when they come up.
     timers: BinaryHeap<Reverse<(Instant, usize, u32)>>,
+    /// The loop-wide read buffer; a large frame's first piece may take it over.
     buf: Vec<u8>,
     spare: Spare,
     origin: std::time::Instant,
@@ -247,8 +250,7 @@ impl<H: Handler> EventLoop<H> {
     }
 
     fn now(&self) -> Instant {
-        let micros = self.origin.elapsed().as_micros();
-        Instant::from_micros(u64::try_from(micros).unwrap_or(u64::MAX))
+        clock(self.origin)
     }
 
     fn accept_all(&mut self) -> io::Result<()> {
@@ -307,9 +309,15 @@ impl<H: Handler> EventLoop<H> {
     /// Reads everything the socket has, through the loop-wide buffer (or, for the rest of a
     /// large frame, straight into the connection's message buffer).
     fn read_all(&mut self, index: usize) {
-        let limits = self.options.limits;
+        let read_len = self.options.read_buffer_len.max(4096);
+        let origin = self.origin;
+        let mut lent = Lent {
+            handler: &mut self.handler,
+            limits: &self.options.limits,
+            spare: &mut self.spare,
+        };
         loop {
-            let now = self.now();
+            let now = clock(origin);
             let Some(entry) = self.entries.get_mut(index).and_then(Option::as_mut) else {
                 return;
             };
@@ -321,9 +329,19 @@ impl<H: Handler> EventLoop<H> {
                 return;
             }
             // A large frame under way is read straight into the connection's own buffer.
-            let read = match entry.assembly.room(self.buf.len(), &mut self.spare) {
+            let read = match entry.assembly.room(read_len, lent.spare) {
                 Some(room) => entry.stream.read(room).map(|n| (n, true)),
-                None => entry.stream.read(&mut self.buf).map(|n| (n, false)),
+                None => {
+                    // Zeroed as far as reads go (a new buffer after a large frame took the
+                    // last one over may not be yet).
+                    if self.buf.len() < read_len {
+                        self.buf.resize(read_len, 0);
+                    }
+                    entry
+                        .stream
+                        .read(&mut self.buf[..read_len])
+                        .map(|n| (n, false))
+                }
             };
             let (n, direct) = match read {
                 Ok((0, _)) => {
@@ -340,15 +358,10 @@ impl<H: Handler> EventLoop<H> {
                 }
             };
             let id = ConnId(index);
-            let mut lent = Lent {
-                handler: &mut self.handler,
-                limits: &limits,
-                spare: &mut self.spare,
-            };
             if direct {
                 entry.process_direct(id, now, n, &mut lent);
             } else {
-                entry.receive(id, now, &mut self.buf[..n], &mut lent);
+                entry.receive(id, now, &mut self.buf, n, &mut lent);
             }
             // Write as we go: a large burst of echoes should not pile up.
             if entry.wants_write() {
@@ -486,6 +499,13 @@ impl<H: Handler> EventLoop<H> {
         self.finish(id.0);
         Some(result)
     }
+}
+
+/// The loop's clock: time since `origin`.
+#[inline]
+fn clock(origin: std::time::Instant) -> Instant {
+    let micros = origin.elapsed().as_micros();
+    Instant::from_micros(u64::try_from(micros).unwrap_or(u64::MAX))
 }
 
 /// The socket failed: the connection is over. Before the upgrade completed, `on_error` will

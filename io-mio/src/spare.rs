@@ -1,7 +1,10 @@
-//! Large message buffers the loop keeps once their message is delivered, for the next large
-//! message of any connection. Reusing one saves zeroing it again (safe code must zero memory
-//! before reading into it) and faulting its pages in again. Bounded in bytes for the whole
-//! loop; a connection holds none while idle.
+//! Large buffers the loop keeps once a message is delivered out of one, for the next large
+//! message of any connection and for its own reads: reusing one saves zeroing it again (safe
+//! code must zero memory before reading into it) and faulting its pages in again. Bounded in
+//! bytes for the whole loop; a connection holds none while idle.
+
+/// Buffers smaller than this are not worth keeping: no frame this small is read straight in.
+const MIN_KEPT: usize = 64 * 1024;
 
 #[derive(Debug)]
 pub(crate) struct Spare {
@@ -28,20 +31,16 @@ impl Spare {
             .min_by_key(|(_, buf)| buf.capacity())
             .map(|(index, _)| index);
         match best {
-            Some(index) => {
-                let buf = self.buffers.swap_remove(index);
-                self.held -= buf.capacity();
-                buf
-            }
+            Some(index) => self.remove(index),
             None => Vec::with_capacity(len),
         }
     }
 
     /// Keeps `buf` for reuse, making room by dropping smaller kept buffers; drops it when it
-    /// does not fit under the limit.
+    /// is too small to matter or does not fit under the limit.
     pub(crate) fn give(&mut self, buf: Vec<u8>) {
         let size = buf.capacity();
-        if size > self.limit {
+        if size < MIN_KEPT || size > self.limit {
             return;
         }
         while self.held + size > self.limit {
@@ -49,15 +48,18 @@ impl Spare {
                 .min_by_key(|(_, buf)| buf.capacity())
                 .map(|(index, buf)| (index, buf.capacity()));
             match smallest {
-                Some((index, smaller)) if smaller < size => {
-                    self.buffers.swap_remove(index);
-                    self.held -= smaller;
-                }
+                Some((index, smaller)) if smaller < size => drop(self.remove(index)),
                 _ => return,
             }
         }
         self.held += size;
         self.buffers.push(buf);
+    }
+
+    fn remove(&mut self, index: usize) -> Vec<u8> {
+        let buf = self.buffers.swap_remove(index);
+        self.held -= buf.capacity();
+        buf
     }
 }
 
@@ -71,30 +73,34 @@ mod tests {
         buf
     }
 
+    const K: usize = MIN_KEPT;
+
     #[test]
     fn the_smallest_fitting_buffer_comes_back_initialized() {
-        let mut spare = Spare::new(10_000);
-        spare.give(buffer(4000));
-        spare.give(buffer(2000));
-        spare.give(buffer(3000));
-        let buf = spare.take(2500);
-        assert!(buf.capacity() >= 3000 && buf.capacity() < 4000);
-        assert_eq!(buf.len(), 3000, "what was initialized stays so");
-        assert!(spare.take(5000).is_empty(), "none fits: a new one");
+        let mut spare = Spare::new(10 * K);
+        spare.give(buffer(4 * K));
+        spare.give(buffer(2 * K));
+        spare.give(buffer(3 * K));
+        let buf = spare.take(2 * K + 1);
+        assert!(buf.capacity() >= 3 * K && buf.capacity() < 4 * K);
+        assert_eq!(buf.len(), 3 * K, "what was initialized stays so");
+        assert!(spare.take(5 * K).is_empty(), "none fits: a new one");
         assert_eq!(spare.held, spare.buffers.iter().map(Vec::capacity).sum());
     }
 
     #[test]
     fn the_limit_holds_and_larger_buffers_win() {
-        let mut spare = Spare::new(5000);
-        spare.give(buffer(6000));
+        let mut spare = Spare::new(5 * K);
+        spare.give(buffer(6 * K));
         assert_eq!(spare.held, 0, "larger than the limit: dropped");
-        spare.give(buffer(2000));
-        spare.give(buffer(2000));
-        spare.give(buffer(3000));
-        assert!(spare.held <= 5000);
-        assert!(spare.buffers.iter().any(|buf| buf.capacity() >= 3000));
-        spare.give(buffer(1000));
-        assert!(spare.held <= 5000);
+        spare.give(buffer(K - 1));
+        assert_eq!(spare.held, 0, "too small to matter: dropped");
+        spare.give(buffer(2 * K));
+        spare.give(buffer(2 * K));
+        spare.give(buffer(3 * K));
+        assert!(spare.held <= 5 * K);
+        assert!(spare.buffers.iter().any(|buf| buf.capacity() == 3 * K));
+        spare.give(buffer(K));
+        assert!(spare.held <= 5 * K);
     }
 }
