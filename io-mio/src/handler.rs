@@ -124,7 +124,9 @@ impl Conn<'_> {
         self.send(MessageKind::Binary, data)
     }
 
-    /// Queues a message of `kind` (text must be UTF-8).
+    /// Queues a message of `kind` (text must be UTF-8). A server's message of 64 KiB or more
+    /// is written to the socket right away when nothing is queued, without being copied;
+    /// only what the socket does not take is queued.
     ///
     /// Refused with [`SendError::QueueFull`] while the unwritten output is at
     /// `Config::max_send_queue` (a slow consumer).

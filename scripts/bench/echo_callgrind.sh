@@ -20,7 +20,8 @@ BYTES=$3
 SECS=${4:-10}
 OUT=${OUT:-$(mktemp -d)}
 LOAD=${LOAD:-$ROOT/target/release/load}
-PORT=$((20000 + RANDOM % 20000))
+# A port the kernel just handed out is free.
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out" \
     "$SERVER" "127.0.0.1:$PORT" >"$OUT/server.log" 2>&1 &
@@ -31,6 +32,7 @@ for _ in $(seq 1 200); do
     kill -0 "$PID" 2>/dev/null || { cat "$OUT/server.log" >&2; exit 1; }
     sleep 0.1
 done
+ss -Hltn "sport = :$PORT" 2>/dev/null | grep -q LISTEN || { echo "no server on $PORT" >&2; exit 1; }
 callgrind_control -z "$PID" >/dev/null
 line=$("$LOAD" "127.0.0.1:$PORT" "$CONNS" "$BYTES" "$SECS")
 callgrind_control -d "$PID" >/dev/null
