@@ -9,10 +9,13 @@ use sansws::handshake::{
     reason_phrase, write_reject, Accept, ClientHandshake, HeaderStorage, Key, Limits, Request,
     Response,
 };
-use sansws::{CloseCause, Connection, Event, Instant, Status};
+use sansws::{CloseCause, Connection, Event, Instant, MessageKind, Read, Status};
 
+use crate::assembly::Assembly;
 use crate::error::Error;
 use crate::handler::{append_with, drain_control, Conn, ConnId, Handler, Message, Upgrade};
+use crate::output::write_through;
+use crate::spare::Spare;
 
 /// Output buffers larger than this are given back once drained.
 const KEEP_OUT: usize = 4096;
@@ -31,6 +34,14 @@ pub(crate) enum Phase {
     Failed,
 }
 
+/// What the loop lends a connection while it handles received bytes.
+#[derive(Debug)]
+pub(crate) struct Lent<'a, H> {
+    pub(crate) handler: &'a mut H,
+    pub(crate) limits: &'a Limits,
+    pub(crate) spare: &'a mut Spare,
+}
+
 #[derive(Debug)]
 pub(crate) struct Entry {
     pub(crate) stream: TcpStream,
@@ -38,8 +49,8 @@ pub(crate) struct Entry {
     pub(crate) phase: Phase,
     /// Received bytes not consumed yet (an incomplete head, frame header or control frame).
     pub(crate) tail: Vec<u8>,
-    /// A fragmented message being reassembled.
-    partial: Vec<u8>,
+    /// A message that arrives in pieces, and the large frame read straight into it.
+    pub(crate) assembly: Assembly,
     pub(crate) out: Vec<u8>,
     out_pos: usize,
     pub(crate) writable_interest: bool,
@@ -66,7 +77,7 @@ impl Entry {
             core,
             phase,
             tail: Vec::new(),
-            partial: Vec::new(),
+            assembly: Assembly::default(),
             out: Vec::new(),
             out_pos: 0,
             writable_interest: false,
@@ -126,13 +137,12 @@ impl Entry {
         id: ConnId,
         now: Instant,
         buf: &mut [u8],
-        handler: &mut H,
-        limits: &Limits,
+        lent: &mut Lent<'_, H>,
     ) -> usize {
         let was_open = self.is_open();
         let start = match self.phase {
-            Phase::Request => self.read_request(now, buf, handler, limits),
-            Phase::Response(..) => self.read_response(now, buf, limits),
+            Phase::Request => self.read_request(now, buf, lent.handler, lent.limits),
+            Phase::Response(..) => self.read_response(now, buf, lent.limits),
             Phase::Open => Some(0),
             Phase::Failed => None,
         };
@@ -146,22 +156,32 @@ impl Entry {
         };
         if !was_open {
             self.opened = true;
-            handler.on_open(&mut self.conn(id, now));
+            lent.handler.on_open(&mut self.conn(id, now));
         }
         while self.is_open() {
+            let at = start;
             let read = match self.core.handle_read(now, &mut buf[start..]) {
                 Ok(read) => read,
                 Err(_) => break, // the core queued the close frame; on_close reports the cause
             };
             start += read.consumed;
-            let Some(event) = read.event else { break };
+            let Some(event) = read.event else {
+                if start > at && !self.core.is_closed() {
+                    // A data frame's header, consumed before any of its payload arrived.
+                    self.assembly.start_frame(&buf[at..start], self.core.role());
+                }
+                break;
+            };
             let mut conn = Conn {
                 id,
                 now,
                 core: &mut self.core,
                 out: &mut self.out,
+                stream: &self.stream,
                 subprotocol: self.subprotocol.as_deref(),
             };
+            // A piece of a message that did not arrive whole: (kind, length, last).
+            let mut piece = None;
             match event {
                 Event::Message {
                     kind,
@@ -171,33 +191,142 @@ impl Entry {
                     ..
                 } => {
                     if first && last {
-                        handler.on_message(&mut conn, Message { kind, payload });
+                        lent.handler
+                            .on_message(&mut conn, Message { kind, payload });
+                        self.assembly.whole();
                     } else {
-                        self.partial.extend_from_slice(payload);
-                        if last {
-                            let message = Message {
-                                kind,
-                                payload: &self.partial,
-                            };
-                            handler.on_message(&mut conn, message);
-                            self.partial.clear();
-                            if self.partial.capacity() > KEEP_OUT {
-                                self.partial = Vec::new();
-                            }
-                        }
+                        piece = Some((kind, payload.len(), last));
                     }
                 }
-                Event::Ping(payload) => handler.on_ping(&mut conn, payload),
-                Event::Pong(payload) => handler.on_pong(&mut conn, payload),
+                Event::Ping(payload) => lent.handler.on_ping(&mut conn, payload),
+                Event::Pong(payload) => lent.handler.on_pong(&mut conn, payload),
                 Event::Close(_) => {}
+            }
+            if let Some((kind, len, last)) = piece {
+                self.reassemble(id, now, &buf[..start], at, (kind, len, last), lent);
             }
             drain_control(&mut self.core, &mut self.out);
         }
         drain_control(&mut self.core, &mut self.out);
         if self.core.is_closed() {
+            self.assembly.clear(lent.spare);
             return buf.len();
         }
         start
+    }
+
+    /// A piece of a message that did not arrive whole, the last `len` bytes of `buf`; the
+    /// core consumed `buf[at..]` for it (a frame header first if it started a frame).
+    #[inline(never)]
+    fn reassemble<H: Handler>(
+        &mut self,
+        id: ConnId,
+        now: Instant,
+        buf: &[u8],
+        at: usize,
+        (kind, len, last): (MessageKind, usize, bool),
+        lent: &mut Lent<'_, H>,
+    ) {
+        let payload = buf.len() - len;
+        if !last && payload > at {
+            self.assembly
+                .start_frame(&buf[at..payload], self.core.role());
+        }
+        self.assembly
+            .push(&buf[payload..], payload, last, lent.spare);
+        if last {
+            self.deliver(id, now, kind, lent.handler, lent.spare);
+        }
+    }
+
+    /// Hands the core `n` bytes just read straight into the message being reassembled: the
+    /// rest of a large frame, which it unmasks and validates in place.
+    pub(crate) fn process_direct<H: Handler>(
+        &mut self,
+        id: ConnId,
+        now: Instant,
+        n: usize,
+        lent: &mut Lent<'_, H>,
+    ) {
+        let read = self.core.handle_read(now, self.assembly.received(n));
+        let (kept, ended) = match read {
+            Ok(Read {
+                event:
+                    Some(Event::Message {
+                        kind,
+                        payload,
+                        last,
+                        ..
+                    }),
+                ..
+            }) => (payload.len(), last.then_some(kind)),
+            // A protocol error: the core queued the close frame and discards the rest.
+            _ => (n, None),
+        };
+        self.assembly.keep_received(kept, ended.is_some());
+        if let Some(kind) = ended {
+            self.deliver(id, now, kind, lent.handler, lent.spare);
+        }
+        drain_control(&mut self.core, &mut self.out);
+        if self.core.is_closed() {
+            self.assembly.clear(lent.spare);
+        } else if kept < n {
+            // Not expected (reads stop at the frame's end and the core hands out every payload
+            // byte it has), but bytes past the frame must still be parsed.
+            let mut rest = self.assembly.received(n - kept).to_vec();
+            self.receive(id, now, &mut rest, n - kept, lent);
+        }
+    }
+
+    /// Processes the `n` bytes read into `read` (the loop-wide buffer), after the tail kept
+    /// from before; keeps what could not be consumed as the new tail. A large frame's first
+    /// piece may take `read` over (leaving it empty).
+    #[inline]
+    pub(crate) fn receive<H: Handler>(
+        &mut self,
+        id: ConnId,
+        now: Instant,
+        read: &mut Vec<u8>,
+        n: usize,
+        lent: &mut Lent<'_, H>,
+    ) {
+        if self.tail.is_empty() {
+            let consumed = self.process(id, now, &mut read[..n], lent);
+            self.tail.extend_from_slice(&read[consumed..n]);
+            self.assembly.settle(read, true, lent.spare);
+        } else {
+            let mut tail = core::mem::take(&mut self.tail);
+            tail.extend_from_slice(&read[..n]);
+            let consumed = self.process(id, now, &mut tail, lent);
+            self.assembly.settle(&mut tail, false, lent.spare);
+            tail.drain(..consumed);
+            if tail.is_empty() {
+                tail = Vec::new();
+            }
+            self.tail = tail;
+        }
+    }
+
+    /// The message in the assembly is complete: hands it to the application.
+    fn deliver<H: Handler>(
+        &mut self,
+        id: ConnId,
+        now: Instant,
+        kind: MessageKind,
+        handler: &mut H,
+        spare: &mut Spare,
+    ) {
+        let mut conn = Conn {
+            id,
+            now,
+            core: &mut self.core,
+            out: &mut self.out,
+            stream: &self.stream,
+            subprotocol: self.subprotocol.as_deref(),
+        };
+        let payload = self.assembly.message();
+        handler.on_message(&mut conn, Message { kind, payload });
+        self.assembly.finish(spare);
     }
 
     fn conn(&mut self, id: ConnId, now: Instant) -> Conn<'_> {
@@ -206,6 +335,7 @@ impl Entry {
             now,
             core: &mut self.core,
             out: &mut self.out,
+            stream: &self.stream,
             subprotocol: self.subprotocol.as_deref(),
         }
     }
@@ -302,16 +432,8 @@ impl Entry {
 
     /// Writes `bytes` straight to the socket when nothing is queued, queuing only what it
     /// does not take: the 101 answer then never costs an idle connection a buffer.
-    fn write_through(&mut self, mut bytes: &[u8]) {
-        while !self.wants_write() && !bytes.is_empty() {
-            match self.stream.write(bytes) {
-                Ok(0) => break,
-                Ok(n) => bytes = &bytes[n..],
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => break,
-            }
-        }
-        self.out.extend_from_slice(bytes);
+    fn write_through(&mut self, bytes: &[u8]) {
+        write_through(&self.stream, bytes, &[], &mut self.out);
     }
 
     /// Writes queued output until it is all out or the socket would block.

@@ -14,9 +14,10 @@ use sansws::entropy::os_entropy;
 use sansws::handshake::{ClientRequest, Header, Key, Limits, WriteError, WsUrl};
 use sansws::{Config, Connection, Instant};
 
-use crate::entry::{Entry, Phase};
+use crate::entry::{Entry, Lent, Phase};
 use crate::error::Error;
 use crate::handler::{append_with, drain_control, Conn, ConnId, Handler};
+use crate::spare::Spare;
 
 const LISTENER: Token = Token(usize::MAX);
 pub(crate) const WAKER: Token = Token(usize::MAX - 1);
@@ -28,9 +29,16 @@ pub struct Options {
     pub config: Config,
     /// Bounds on HTTP heads.
     pub limits: Limits,
-    /// The loop-wide read buffer: every socket is read into it, and a connection keeps only
-    /// the bytes it could not consume yet.
+    /// The loop-wide read buffer (bytes per read): every socket is read into it, and a
+    /// connection keeps only the bytes it could not consume yet.
     pub read_buffer_len: usize,
+    /// Bytes of large message buffers the loop keeps for reuse once their message is
+    /// delivered (0: none). A large frame (64 KiB or more) is read into a buffer of its
+    /// connection's own until its message is delivered; reusing one saves zeroing it again
+    /// and faulting its pages in. No connection holds one while idle. (After large messages
+    /// the loop's own read buffer also keeps the capacity of the largest, to take the next
+    /// one without a copy.)
+    pub spare_buffers_len: usize,
 }
 
 impl Default for Options {
@@ -39,6 +47,7 @@ impl Default for Options {
             config: Config::default(),
             limits: Limits::default(),
             read_buffer_len: 256 * 1024,
+            spare_buffers_len: 16 << 20,
         }
     }
 }
@@ -65,7 +74,9 @@ pub struct EventLoop<H> {
     generation: u32,
     /// Deadlines by connection; stale ones are skipped when they come up.
     timers: BinaryHeap<Reverse<(Instant, usize, u32)>>,
+    /// The loop-wide read buffer; a large frame's first piece may take it over.
     buf: Vec<u8>,
+    spare: Spare,
     origin: std::time::Instant,
     handler: H,
     options: Options,
@@ -85,6 +96,7 @@ impl<H: Handler> EventLoop<H> {
             generation: 0,
             timers: BinaryHeap::new(),
             buf: vec![0; options.read_buffer_len.max(4096)],
+            spare: Spare::new(options.spare_buffers_len),
             origin: std::time::Instant::now(),
             handler,
             options,
@@ -238,8 +250,7 @@ impl<H: Handler> EventLoop<H> {
     }
 
     fn now(&self) -> Instant {
-        let micros = self.origin.elapsed().as_micros();
-        Instant::from_micros(u64::try_from(micros).unwrap_or(u64::MAX))
+        clock(self.origin)
     }
 
     fn accept_all(&mut self) -> io::Result<()> {
@@ -295,11 +306,18 @@ impl<H: Handler> EventLoop<H> {
         Ok(ConnId(index))
     }
 
-    /// Reads everything the socket has, through the loop-wide buffer.
+    /// Reads everything the socket has, through the loop-wide buffer (or, for the rest of a
+    /// large frame, straight into the connection's message buffer).
     fn read_all(&mut self, index: usize) {
-        let limits = self.options.limits;
+        let read_len = self.options.read_buffer_len.max(4096);
+        let origin = self.origin;
+        let mut lent = Lent {
+            handler: &mut self.handler,
+            limits: &self.options.limits,
+            spare: &mut self.spare,
+        };
         loop {
-            let now = self.now();
+            let now = clock(origin);
             let Some(entry) = self.entries.get_mut(index).and_then(Option::as_mut) else {
                 return;
             };
@@ -310,13 +328,28 @@ impl<H: Handler> EventLoop<H> {
                 entry.read_paused = true;
                 return;
             }
-            let n = match entry.stream.read(&mut self.buf) {
-                Ok(0) => {
+            // A large frame under way is read straight into the connection's own buffer.
+            let read = match entry.assembly.room(read_len, lent.spare) {
+                Some(room) => entry.stream.read(room).map(|n| (n, true)),
+                None => {
+                    // Zeroed as far as reads go (a new buffer after a large frame took the
+                    // last one over may not be yet).
+                    if self.buf.len() < read_len {
+                        self.buf.resize(read_len, 0);
+                    }
+                    entry
+                        .stream
+                        .read(&mut self.buf[..read_len])
+                        .map(|n| (n, false))
+                }
+            };
+            let (n, direct) = match read {
+                Ok((0, _)) => {
                     entry.core.handle_eof();
                     entry.dead = true;
                     return;
                 }
-                Ok(n) => n,
+                Ok(read) => read,
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => return,
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
                 Err(err) => {
@@ -325,19 +358,10 @@ impl<H: Handler> EventLoop<H> {
                 }
             };
             let id = ConnId(index);
-            if entry.tail.is_empty() {
-                let data = &mut self.buf[..n];
-                let consumed = entry.process(id, now, data, &mut self.handler, &limits);
-                entry.tail.extend_from_slice(&data[consumed..]);
+            if direct {
+                entry.process_direct(id, now, n, &mut lent);
             } else {
-                let mut tail = core::mem::take(&mut entry.tail);
-                tail.extend_from_slice(&self.buf[..n]);
-                let consumed = entry.process(id, now, &mut tail, &mut self.handler, &limits);
-                tail.drain(..consumed);
-                if tail.is_empty() {
-                    tail = Vec::new();
-                }
-                entry.tail = tail;
+                entry.receive(id, now, &mut self.buf, n, &mut lent);
             }
             // Write as we go: a large burst of echoes should not pile up.
             if entry.wants_write() {
@@ -469,11 +493,19 @@ impl<H: Handler> EventLoop<H> {
             now,
             core: &mut entry.core,
             out: &mut entry.out,
+            stream: &entry.stream,
             subprotocol: entry.subprotocol.as_deref(),
         });
         self.finish(id.0);
         Some(result)
     }
+}
+
+/// The loop's clock: time since `origin`.
+#[inline]
+fn clock(origin: std::time::Instant) -> Instant {
+    let micros = origin.elapsed().as_micros();
+    Instant::from_micros(u64::try_from(micros).unwrap_or(u64::MAX))
 }
 
 /// The socket failed: the connection is over. Before the upgrade completed, `on_error` will

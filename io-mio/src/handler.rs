@@ -1,8 +1,11 @@
 //! What the application implements, and what it may do inside a callback.
 
+use mio::net::TcpStream;
+use sansws::frame::MAX_HEADER_LEN;
 use sansws::handshake::Request;
 
 use crate::error::Error;
+use crate::output::{unmasked_header, write_through, WRITE_THROUGH_MIN};
 use sansws::{CloseCause, CloseCode, Connection, Instant, MessageKind, SendError};
 
 /// Identifies a connection within its event loop.
@@ -91,6 +94,7 @@ pub struct Conn<'a> {
     pub(crate) now: Instant,
     pub(crate) core: &'a mut Connection,
     pub(crate) out: &'a mut Vec<u8>,
+    pub(crate) stream: &'a TcpStream,
     pub(crate) subprotocol: Option<&'a str>,
 }
 
@@ -120,7 +124,9 @@ impl Conn<'_> {
         self.send(MessageKind::Binary, data)
     }
 
-    /// Queues a message of `kind` (text must be UTF-8).
+    /// Queues a message of `kind` (text must be UTF-8). A server's message of 64 KiB or more
+    /// is written to the socket right away when nothing is queued, without being copied;
+    /// only what the socket does not take is queued.
     ///
     /// Refused with [`SendError::QueueFull`] while the unwritten output is at
     /// `Config::max_send_queue` (a slow consumer).
@@ -128,7 +134,25 @@ impl Conn<'_> {
         if !self.out.is_empty() && self.out.len() >= self.core.config().max_send_queue {
             return Err(SendError::QueueFull);
         }
+        if payload.len() >= WRITE_THROUGH_MIN && self.out.is_empty() {
+            return self.send_large(kind, payload);
+        }
         self.core.send_to_vec(kind, payload, self.out).map(|_| ())
+    }
+
+    /// Sends a large message while nothing is queued: straight to the socket, without
+    /// copying it into the output buffer first, when the core would only put a header before
+    /// it. (Out of line, so the small-message path stays lean.)
+    #[inline(never)]
+    fn send_large(&mut self, kind: MessageKind, payload: &[u8]) -> Result<(), SendError> {
+        let mut head = [0; MAX_HEADER_LEN];
+        match unmasked_header(self.core, kind, payload.len(), &mut head) {
+            Some(head_len) => {
+                write_through(self.stream, &head[..head_len], payload, self.out);
+                Ok(())
+            }
+            None => self.core.send_to_vec(kind, payload, self.out).map(|_| ()),
+        }
     }
 
     /// Queues a ping (at most 125 bytes).

@@ -4,8 +4,11 @@
 //! the core. The application implements [`Handler`]: its callbacks receive messages borrowed
 //! straight from the loop's read buffer (no copy, no allocation for single-frame messages)
 //! and send through a [`Conn`]. Every socket is read into one loop-wide buffer; a connection
-//! keeps only the bytes it could not consume yet, so an idle connection holds no buffer.
-//! [`serve_sharded`] runs one loop per core.
+//! keeps only the bytes it could not consume yet, so an idle connection holds no buffer. A
+//! large frame is the exception while it lasts: the rest of it is read straight into a
+//! buffer of its connection's own, and a large message a server sends is written straight
+//! from where it lies, so neither is copied in user space. [`serve_sharded`] runs one loop
+//! per core.
 //!
 //! ```no_run
 //! use sansws_mio::{Conn, EventLoop, Handler, Message, Options};
@@ -24,11 +27,14 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod assembly;
 mod entry;
 mod error;
 mod event_loop;
 mod handler;
+mod output;
 mod shard;
+mod spare;
 
 pub use error::Error;
 pub use event_loop::{ClientOptions, EventLoop, Options};

@@ -11,7 +11,9 @@
 #
 # Environment: ROUNDS (3), SECS per run (5; 2 when QUICK=1), PIN=split|same|none (split:
 # server on CPU 0, load on CPU 1; same: both on CPU 0), SERVERS (space-separated subset),
-# IDLE_CONNS (10000), OUT (results directory), NO_BUILD=1 (reuse target/bench-bins).
+# IDLE_CONNS (10000), OUT (results directory), NO_BUILD=1 (reuse target/bench-bins),
+# CELLS (a subset of the matrix: "CONNS BYTES" pairs separated by commas, e.g.
+# CELLS="10 1048576, 100 20").
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -21,6 +23,8 @@ QUICK=${QUICK:-0}
 MODE=${MODE:-load}
 PIN=${PIN:-none}
 IDLE_CONNS=${IDLE_CONNS:-10000}
+CELLS_SPEC=${CELLS:-}
+unset CELLS
 if [[ $QUICK == 1 ]]; then
     ROUNDS=${ROUNDS:-1}
     SECS=${SECS:-2}
@@ -29,6 +33,9 @@ else
     ROUNDS=${ROUNDS:-3}
     SECS=${SECS:-5}
     CELLS=("1 20" "100 20" "100 1024" "10 16384" "500 16384" "10 1048576")
+fi
+if [[ -n $CELLS_SPEC ]]; then
+    IFS=, read -r -a CELLS <<<"$CELLS_SPEC"
 fi
 ALL_SERVERS="sansws-mio sansws-tokio tungstenite fastwebsockets tokio-websockets raw"
 read -r -a SERVER_LIST <<<"${SERVERS:-$ALL_SERVERS}"
