@@ -73,6 +73,7 @@ pub(crate) enum RawEvent {
 impl RawEvent {
     /// Where the event's bytes (payload, or close reason) start; they end where the
     /// consumed span does.
+    #[cfg(feature = "alloc")]
     pub(crate) fn bytes_start(&self) -> usize {
         match self {
             RawEvent::Message { payload, .. } => payload.start,
