@@ -1,4 +1,5 @@
-//! Echoes every text and binary message on `ws://ADDR/` until killed.
+//! Echoes every text and binary message on `ws://ADDR/` until killed. With the default
+//! options it accepts permessage-deflate when a client offers it.
 //!
 //! `cargo run --release -p sansws-mio --example echo_server -- 127.0.0.1:9001 [SHARDS]`
 //!

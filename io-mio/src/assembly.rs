@@ -15,7 +15,7 @@
 //! the first payload bytes arrive, and a read buffer is taken over only when the piece in it
 //! is a fair share of it. Kept buffers a connection takes are bounded for the whole loop.
 
-use sansws::frame::{FrameHeader, FrameRules};
+use sansws::frame::{FrameHeader, FrameRules, RSV1, RSV2, RSV3};
 use sansws::{Role, Status};
 
 use crate::spare::Spare;
@@ -58,7 +58,13 @@ pub(crate) struct Assembly {
 impl Assembly {
     /// The core consumed the header of a data frame (`header`, exactly).
     pub(crate) fn start_frame(&mut self, header: &[u8], role: Role) {
-        self.frame_left = match FrameHeader::decode(header, &FrameRules::new(role)) {
+        // The core checked the RSV bits against what was negotiated (RSV1 marks a compressed
+        // message): only the length matters here.
+        let rules = FrameRules {
+            allowed_rsv: RSV1 | RSV2 | RSV3,
+            ..FrameRules::new(role)
+        };
+        self.frame_left = match FrameHeader::decode(header, &rules) {
             Ok(Status::Complete((header, _))) => header.payload_len,
             // The core accepted these bytes, so this does not happen; without a length the
             // frame is simply not read straight in.
@@ -227,7 +233,7 @@ mod tests {
         let mut head = [0; 14];
         let written = FrameHeader {
             fin: first & 0x80 != 0,
-            rsv: 0,
+            rsv: first & 0x70,
             opcode: sansws::frame::OpCode::from_u8(first & 0x0F).expect("opcode"),
             mask: Some([1, 2, 3, 4]),
             payload_len: len as u64,
@@ -310,6 +316,22 @@ mod tests {
             spare.take(len).capacity() >= len + LEAD,
             "kept for the next one"
         );
+    }
+
+    /// RSV1 marks a compressed message (permessage-deflate): its large frames are read
+    /// straight in all the same.
+    #[test]
+    fn a_compressed_large_frame_is_read_straight_in_too() {
+        let len = 1 << 20;
+        let mut spare = Spare::new(0);
+        let mut assembly = Assembly::default();
+        let mut read = read_buffer(256 * 1024, 256 * 1024, 14, &[7; 100_000]);
+        assembly.start_frame(&header(0xC2, len), Role::Server);
+        assembly.push(&read[14..100_014], 14, false, &mut spare);
+        assembly.settle(&mut read, true, &mut spare);
+        let reads = read_rest(&mut assembly, &mut spare, 256 * 1024, 9);
+        assert_eq!(reads.iter().sum::<usize>(), len - 100_000);
+        assert_eq!(assembly.message().len(), len);
     }
 
     #[test]

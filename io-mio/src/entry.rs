@@ -2,43 +2,58 @@
 //! must keep between readiness events (an unparsed tail, a message being reassembled, output
 //! not yet written). Idle, it holds no buffer at all.
 
+mod upgrade;
+
 use std::io::{self, Write};
 
 use mio::net::TcpStream;
-use sansws::handshake::{
-    reason_phrase, write_reject, Accept, ClientHandshake, HeaderStorage, Key, Limits, Request,
-    Response,
-};
-use sansws::{CloseCause, Connection, Event, Instant, MessageKind, Read, Status};
+use sansws::handshake::Key;
+use sansws::{CloseCause, Connection, Event, Instant, MessageKind, Read};
 
 use crate::assembly::Assembly;
+use crate::deflate::{self, ExtensionOffer};
 use crate::error::Error;
-use crate::handler::{append_with, drain_control, Conn, ConnId, Handler, Message, Upgrade};
+use crate::event_loop::Options;
+use crate::handler::{drain_control, Conn, ConnId, Handler, Message};
 use crate::output::write_through;
 use crate::spare::Spare;
 
 /// Output buffers larger than this are given back once drained.
 const KEEP_OUT: usize = 4096;
 
+/// The loop's inflate buffer goes to the spare buffers once a message larger than this was
+/// delivered from it (it is one per loop: no connection holds one).
+const KEEP_INFLATED: usize = 64 * 1024;
+
 /// Where the connection is in its life, as far as the adapter is concerned.
 #[derive(Debug)]
 pub(crate) enum Phase {
     /// Server: waiting for the request head.
     Request,
-    /// Client: request sent, waiting for the response head (checked against the key and
-    /// the subprotocols offered).
-    Response(Key, Box<[String]>),
+    /// Client: request sent, waiting for the response head (checked against what was
+    /// offered; boxed, so the other phases do not carry its size).
+    Response(Box<Offered>),
     /// Frames flow.
     Open,
     /// The upgrade failed; close once the answer is written.
     Failed,
 }
 
+/// What a client's request offered, to check the response head against.
+#[derive(Debug)]
+pub(crate) struct Offered {
+    pub(crate) key: Key,
+    pub(crate) subprotocols: Box<[String]>,
+    pub(crate) extensions: ExtensionOffer,
+}
+
 /// What the loop lends a connection while it handles received bytes.
 #[derive(Debug)]
 pub(crate) struct Lent<'a, H> {
     pub(crate) handler: &'a mut H,
-    pub(crate) limits: &'a Limits,
+    pub(crate) options: &'a Options,
+    /// The loop's buffer for inflating a compressed message (one is delivered at a time).
+    pub(crate) inflated: &'a mut Vec<u8>,
     pub(crate) spare: &'a mut Spare,
 }
 
@@ -141,8 +156,8 @@ impl Entry {
     ) -> usize {
         let was_open = self.is_open();
         let start = match self.phase {
-            Phase::Request => self.read_request(now, buf, lent.handler, lent.limits),
-            Phase::Response(..) => self.read_response(now, buf, lent.limits),
+            Phase::Request => self.read_request(now, buf, lent.handler, lent.options),
+            Phase::Response(..) => self.read_response(now, buf, &lent.options.limits),
             Phase::Open => Some(0),
             Phase::Failed => None,
         };
@@ -180,7 +195,7 @@ impl Entry {
                 stream: &self.stream,
                 subprotocol: self.subprotocol.as_deref(),
             };
-            // A piece of a message that did not arrive whole: (kind, length, last).
+            // A piece of a message that did not arrive whole: (kind, length, last, compressed).
             let mut piece = None;
             match event {
                 Event::Message {
@@ -188,22 +203,22 @@ impl Entry {
                     payload,
                     first,
                     last,
-                    ..
+                    compressed,
                 } => {
                     if first && last {
-                        lent.handler
-                            .on_message(&mut conn, Message { kind, payload });
+                        let message = Message { kind, payload };
+                        hand_over(&mut conn, message, compressed, lent);
                         self.assembly.whole();
                     } else {
-                        piece = Some((kind, payload.len(), last));
+                        piece = Some((kind, payload.len(), last, compressed));
                     }
                 }
                 Event::Ping(payload) => lent.handler.on_ping(&mut conn, payload),
                 Event::Pong(payload) => lent.handler.on_pong(&mut conn, payload),
                 Event::Close(_) => {}
             }
-            if let Some((kind, len, last)) = piece {
-                self.reassemble(id, now, &buf[..start], at, (kind, len, last), lent);
+            if let Some(piece) = piece {
+                self.reassemble(id, now, &buf[..start], at, piece, lent);
             }
             drain_control(&mut self.core, &mut self.out);
         }
@@ -217,6 +232,7 @@ impl Entry {
 
     /// A piece of a message that did not arrive whole, the last `len` bytes of `buf`; the
     /// core consumed `buf[at..]` for it (a frame header first if it started a frame).
+    /// `compressed` is the message's, reported with each of its pieces.
     #[inline(never)]
     fn reassemble<H: Handler>(
         &mut self,
@@ -224,7 +240,7 @@ impl Entry {
         now: Instant,
         buf: &[u8],
         at: usize,
-        (kind, len, last): (MessageKind, usize, bool),
+        (kind, len, last, compressed): (MessageKind, usize, bool, bool),
         lent: &mut Lent<'_, H>,
     ) {
         let payload = buf.len() - len;
@@ -235,7 +251,7 @@ impl Entry {
         self.assembly
             .push(&buf[payload..], payload, last, lent.spare);
         if last {
-            self.deliver(id, now, kind, lent.handler, lent.spare);
+            self.deliver(id, now, kind, compressed, lent);
         }
     }
 
@@ -256,16 +272,17 @@ impl Entry {
                         kind,
                         payload,
                         last,
+                        compressed,
                         ..
                     }),
                 ..
-            }) => (payload.len(), last.then_some(kind)),
+            }) => (payload.len(), last.then_some((kind, compressed))),
             // A protocol error: the core queued the close frame and discards the rest.
             _ => (n, None),
         };
         self.assembly.keep_received(kept, ended.is_some());
-        if let Some(kind) = ended {
-            self.deliver(id, now, kind, lent.handler, lent.spare);
+        if let Some((kind, compressed)) = ended {
+            self.deliver(id, now, kind, compressed, lent);
         }
         drain_control(&mut self.core, &mut self.out);
         if self.core.is_closed() {
@@ -313,8 +330,8 @@ impl Entry {
         id: ConnId,
         now: Instant,
         kind: MessageKind,
-        handler: &mut H,
-        spare: &mut Spare,
+        compressed: bool,
+        lent: &mut Lent<'_, H>,
     ) {
         let mut conn = Conn {
             id,
@@ -325,8 +342,8 @@ impl Entry {
             subprotocol: self.subprotocol.as_deref(),
         };
         let payload = self.assembly.message();
-        handler.on_message(&mut conn, Message { kind, payload });
-        self.assembly.finish(spare);
+        hand_over(&mut conn, Message { kind, payload }, compressed, lent);
+        self.assembly.finish(lent.spare);
     }
 
     fn conn(&mut self, id: ConnId, now: Instant) -> Conn<'_> {
@@ -340,91 +357,7 @@ impl Entry {
         }
     }
 
-    /// Server upgrade: `Some(head length)` once answered with 101.
-    fn read_request<H: Handler>(
-        &mut self,
-        now: Instant,
-        buf: &[u8],
-        handler: &mut H,
-        limits: &Limits,
-    ) -> Option<usize> {
-        let mut storage: HeaderStorage = HeaderStorage::new();
-        match Request::parse(buf, &mut storage, limits) {
-            Ok(Status::Incomplete { .. }) => None,
-            Ok(Status::Complete((request, head_len))) => match handler.on_upgrade(&request) {
-                Upgrade::Accept(protocol) => {
-                    let mut accept = Accept::new();
-                    if let Some(protocol) = protocol {
-                        accept = accept.subprotocol(protocol);
-                    }
-                    self.subprotocol = protocol.map(Box::from);
-                    let mut answer = [0u8; 512];
-                    match request.write_accept(&accept, &mut answer) {
-                        Ok(len) => {
-                            self.write_through(&answer[..len]);
-                            self.core.upgraded(now);
-                            self.phase = Phase::Open;
-                            Some(head_len)
-                        }
-                        Err(err) => {
-                            // The handler chose what cannot be sent (a subprotocol the client
-                            // did not offer): the client still deserves an answer.
-                            let mut answer = [0u8; 256];
-                            if let Ok(len) =
-                                write_reject(500, reason_phrase(500), &[], b"", &mut answer)
-                            {
-                                self.write_through(&answer[..len]);
-                            }
-                            self.fail(Error::Write(err));
-                            None
-                        }
-                    }
-                }
-                Upgrade::Refuse(status) => {
-                    let _ = append_with(&mut self.out, 256, |out| {
-                        write_reject(status, reason_phrase(status), &[], b"", out)
-                    });
-                    self.fail(Error::Refused(status));
-                    None
-                }
-            },
-            Err(refused) => {
-                let _ = append_with(&mut self.out, 256, |out| refused.write_response(out));
-                self.fail(Error::Request(refused));
-                None
-            }
-        }
-    }
-
-    /// Client upgrade: `Some(head length)` once the 101 checked out.
-    fn read_response(&mut self, now: Instant, buf: &[u8], limits: &Limits) -> Option<usize> {
-        let Phase::Response(key, offered) = &self.phase else {
-            return None;
-        };
-        let offered: Vec<&str> = offered.iter().map(String::as_str).collect();
-        let handshake = ClientHandshake::new(*key, &offered, &[]);
-        let mut storage: HeaderStorage = HeaderStorage::new();
-        match handshake.check_response(buf, &mut storage, limits) {
-            Ok(Status::Incomplete { .. }) => None,
-            Ok(Status::Complete((Response::Upgraded(upgraded), head_len))) => {
-                self.subprotocol = upgraded.subprotocol().map(Box::from);
-                self.core.upgraded(now);
-                self.phase = Phase::Open;
-                Some(head_len)
-            }
-            Ok(Status::Complete((Response::Refused(refused), _))) => {
-                self.fail(Error::Rejected {
-                    status: refused.status(),
-                });
-                None
-            }
-            Err(err) => {
-                self.fail(Error::Response(err));
-                None
-            }
-        }
-    }
-
+    /// The upgrade failed: the connection ends once its answer (if any) is written.
     fn fail(&mut self, error: Error) {
         self.phase = Phase::Failed;
         self.error = Some(error);
@@ -467,6 +400,38 @@ impl Entry {
     }
 }
 
+/// Hands a whole message to the application, inflated first when it arrived compressed.
+#[inline]
+fn hand_over<H: Handler>(
+    conn: &mut Conn<'_>,
+    message: Message<'_>,
+    compressed: bool,
+    lent: &mut Lent<'_, H>,
+) {
+    if compressed {
+        hand_over_inflated(conn, message, lent);
+    } else {
+        lent.handler.on_message(conn, message);
+    }
+}
+
+/// A message that fails to inflate is not delivered: the core failed the connection and
+/// queued its close frame, and `on_close` reports why.
+#[inline(never)]
+fn hand_over_inflated<H: Handler>(
+    conn: &mut Conn<'_>,
+    message: Message<'_>,
+    lent: &mut Lent<'_, H>,
+) {
+    let kind = message.kind;
+    if let Some(payload) = deflate::inflate(conn.core, kind, message.payload, lent.inflated) {
+        lent.handler.on_message(conn, Message { kind, payload });
+    }
+    if lent.inflated.capacity() > KEEP_INFLATED {
+        lent.spare.give(core::mem::take(lent.inflated));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -502,5 +467,56 @@ mod tests {
         open.out.extend_from_slice(b"queued");
         open.linger(now);
         assert_eq!(open.linger_until, None);
+    }
+
+    /// Records the length of every message delivered.
+    #[cfg(feature = "deflate")]
+    struct Lengths(Vec<usize>);
+
+    #[cfg(feature = "deflate")]
+    impl Handler for Lengths {
+        fn on_message(&mut self, _: &mut Conn<'_>, message: Message<'_>) {
+            self.0.push(message.payload.len());
+        }
+    }
+
+    /// Compressed messages are inflated into the loop's one buffer, which keeps its room
+    /// after small messages and hands it to the spare buffers after a large one.
+    #[cfg(feature = "deflate")]
+    #[test]
+    fn the_inflate_buffer_stays_small_between_messages() {
+        use sansws::deflate::{DeflateConfig, DeflateParams};
+        let (params, config) = (DeflateParams::default(), DeflateConfig::default());
+        let mut server = entry(Phase::Open);
+        server.core.upgraded(Instant::ZERO);
+        server.core.enable_deflate(params, &config);
+        let mut client = Connection::client(Config::default(), |key| key.fill(1), Instant::ZERO);
+        client.upgraded(Instant::ZERO);
+        client.enable_deflate(params, &config);
+
+        let options = Options::default();
+        let mut handler = Lengths(Vec::new());
+        let mut inflated = Vec::new();
+        let mut spare = Spare::new(4 << 20);
+        for len in [1000, 1 << 20, 2000] {
+            let mut wire = Vec::new();
+            (client.send_to_vec(MessageKind::Binary, &vec![0; len], &mut wire)).expect("send");
+            assert_eq!(wire[0], 0xC2, "compressed");
+            let n = wire.len();
+            let mut lent = Lent {
+                handler: &mut handler,
+                options: &options,
+                inflated: &mut inflated,
+                spare: &mut spare,
+            };
+            server.receive(ConnId(0), Instant::ZERO, &mut wire, n, &mut lent);
+            assert_eq!(handler.0.last(), Some(&len), "delivered inflated");
+            if len > KEEP_INFLATED {
+                assert_eq!(inflated.capacity(), 0, "given back after {len} bytes");
+                assert!(spare.take(len).capacity() >= len, "to the spare buffers");
+            } else {
+                assert!(inflated.capacity() >= len && inflated.capacity() <= KEEP_INFLATED);
+            }
+        }
     }
 }

@@ -21,6 +21,10 @@ pub enum Error {
         /// The HTTP status.
         status: u16,
     },
+    /// The server's permessage-deflate answer does not fit the client's offer (client side);
+    /// the transport was dropped without a frame, as RFC 7692 §5.1 fails such a connection.
+    #[cfg(feature = "deflate")]
+    Deflate(sansws::deflate::NegotiationError),
     /// A handshake value could not be written.
     Write(WriteError),
     /// The URL is not a `ws://` URL.
@@ -35,13 +39,28 @@ impl fmt::Display for Error {
             Error::Refused(status) => write!(f, "upgrade refused by the application ({status})"),
             Error::Response(err) => write!(f, "invalid upgrade response: {err}"),
             Error::Rejected { status } => write!(f, "upgrade refused with status {status}"),
+            #[cfg(feature = "deflate")]
+            Error::Deflate(err) => write!(f, "unacceptable upgrade response: {err}"),
             Error::Write(err) => write!(f, "handshake: {err}"),
             Error::Url(err) => write!(f, "URL: {err}"),
         }
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io(err) => Some(err),
+            Error::Request(err) => Some(err),
+            Error::Response(err) => Some(err),
+            #[cfg(feature = "deflate")]
+            Error::Deflate(err) => Some(err),
+            Error::Write(err) => Some(err),
+            Error::Url(err) => Some(err),
+            Error::Refused(_) | Error::Rejected { .. } => None,
+        }
+    }
+}
 
 impl From<io::Error> for Error {
     fn from(err: io::Error) -> Self {

@@ -14,7 +14,8 @@ use sansws::entropy::os_entropy;
 use sansws::handshake::{ClientRequest, Header, Key, Limits, WriteError, WsUrl};
 use sansws::{Config, Connection, Instant};
 
-use crate::entry::{Entry, Lent, Phase};
+use crate::deflate::ExtensionOffer;
+use crate::entry::{Entry, Lent, Offered, Phase};
 use crate::error::Error;
 use crate::handler::{append_with, drain_control, Conn, ConnId, Handler};
 use crate::spare::Spare;
@@ -39,6 +40,14 @@ pub struct Options {
     /// the loop's own read buffer also keeps the capacity of the largest, to take the next
     /// one without a copy.)
     pub spare_buffers_len: usize,
+    /// permessage-deflate settings to accept a client's offer with (server side), or `None`
+    /// to decline every offer. Default: accepted with
+    /// [`DeflateConfig::default`](sansws::deflate::DeflateConfig::default). Compressed
+    /// messages reach [`Handler::on_message`] inflated; a connection that is not delivering
+    /// one holds no inflate buffer, but its codec keeps the memory the core documents
+    /// ([`sansws::deflate`]) from its first compressed message until it ends.
+    #[cfg(feature = "deflate")]
+    pub deflate: Option<sansws::deflate::DeflateConfig>,
 }
 
 impl Default for Options {
@@ -48,17 +57,37 @@ impl Default for Options {
             limits: Limits::default(),
             read_buffer_len: 256 * 1024,
             spare_buffers_len: 16 << 20,
+            #[cfg(feature = "deflate")]
+            deflate: Some(sansws::deflate::DeflateConfig::default()),
         }
     }
 }
 
 /// What a client asks for beyond the URL.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ClientOptions {
     /// Subprotocols to offer, by preference.
     pub subprotocols: Vec<String>,
     /// Extra request headers (e.g. `Authorization`).
     pub headers: Vec<(String, String)>,
+    /// permessage-deflate to offer, or `None` not to offer it. Default: offered with
+    /// [`DeflateConfig::default`](sansws::deflate::DeflateConfig::default). A server's answer
+    /// that breaks the offer fails the connection with [`Error::Deflate`].
+    #[cfg(feature = "deflate")]
+    pub deflate: Option<sansws::deflate::DeflateConfig>,
+}
+
+// Derivable only without feature `deflate`, whose default is on.
+#[allow(clippy::derivable_impls)]
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            subprotocols: Vec::new(),
+            headers: Vec::new(),
+            #[cfg(feature = "deflate")]
+            deflate: Some(sansws::deflate::DeflateConfig::default()),
+        }
+    }
 }
 
 /// A mio event loop serving WebSocket connections (server, client, or both) to a [`Handler`].
@@ -76,6 +105,8 @@ pub struct EventLoop<H> {
     timers: BinaryHeap<Reverse<(Instant, usize, u32)>>,
     /// The loop-wide read buffer; a large frame's first piece may take it over.
     buf: Vec<u8>,
+    /// Where compressed messages are inflated for the handler, one at a time.
+    inflated: Vec<u8>,
     spare: Spare,
     origin: std::time::Instant,
     handler: H,
@@ -96,6 +127,7 @@ impl<H: Handler> EventLoop<H> {
             generation: 0,
             timers: BinaryHeap::new(),
             buf: vec![0; options.read_buffer_len.max(4096)],
+            inflated: Vec::new(),
             spare: Spare::new(options.spare_buffers_len),
             origin: std::time::Instant::now(),
             handler,
@@ -149,8 +181,11 @@ impl<H: Handler> EventLoop<H> {
                 value: value.as_bytes(),
             })
             .collect();
+        let extensions = ExtensionOffer::new(options);
+        let offers: Vec<&str> = extensions.elements.iter().map(String::as_str).collect();
         let request = ClientRequest::new(url.host(), url.target())
             .subprotocols(&protocols)
+            .extensions(&offers)
             .headers(&headers);
         let mut bytes = Vec::new();
         let write = |bytes: &mut Vec<u8>, room| {
@@ -163,8 +198,11 @@ impl<H: Handler> EventLoop<H> {
             other => other,
         }
         .map_err(Error::Write)?;
-        let offered = options.subprotocols.clone().into_boxed_slice();
-        let phase = Phase::Response(Key::from_nonce(nonce), offered);
+        let phase = Phase::Response(Box::new(Offered {
+            key: Key::from_nonce(nonce),
+            subprotocols: options.subprotocols.clone().into_boxed_slice(),
+            extensions,
+        }));
         let core = Connection::client(self.options.config, os_entropy, self.now());
         let id = self.insert(stream, core, phase)?;
         let entry = self.entries[id.0].as_mut().expect("just inserted");
@@ -313,7 +351,8 @@ impl<H: Handler> EventLoop<H> {
         let origin = self.origin;
         let mut lent = Lent {
             handler: &mut self.handler,
-            limits: &self.options.limits,
+            options: &self.options,
+            inflated: &mut self.inflated,
             spare: &mut self.spare,
         };
         loop {

@@ -19,7 +19,8 @@ impl ConnId {
     }
 }
 
-/// A received message, borrowed from the loop's read buffer: copy what you keep.
+/// A received message, borrowed from the loop's read buffer (or, inflated, from its inflate
+/// buffer): copy what you keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Message<'a> {
     /// Text or binary.
@@ -126,7 +127,9 @@ impl Conn<'_> {
 
     /// Queues a message of `kind` (text must be UTF-8). A server's message of 64 KiB or more
     /// is written to the socket right away when nothing is queued, without being copied;
-    /// only what the socket does not take is queued.
+    /// only what the socket does not take is queued. With permessage-deflate on, messages of
+    /// at least `DeflateConfig::min_compress_len` bytes are compressed into the queue
+    /// instead (one that does not shrink goes as it is).
     ///
     /// Refused with [`SendError::QueueFull`] while the unwritten output is at
     /// `Config::max_send_queue` (a slow consumer).
@@ -142,7 +145,7 @@ impl Conn<'_> {
 
     /// Sends a large message while nothing is queued: straight to the socket, without
     /// copying it into the output buffer first, when the core would only put a header before
-    /// it. (Out of line, so the small-message path stays lean.)
+    /// it (not when it may compress it). (Out of line, so the small-message path stays lean.)
     #[inline(never)]
     fn send_large(&mut self, kind: MessageKind, payload: &[u8]) -> Result<(), SendError> {
         let mut head = [0; MAX_HEADER_LEN];

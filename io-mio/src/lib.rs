@@ -10,6 +10,13 @@
 //! from where it lies, so neither is copied in user space. [`serve_sharded`] runs one loop
 //! per core.
 //!
+//! With feature `deflate` (on by default) clients offer permessage-deflate (RFC 7692) and
+//! servers accept it, per [`ClientOptions::deflate`] and [`Options::deflate`]. Compressed
+//! messages reach [`Handler::on_message`] inflated (into one buffer of the loop's, not the
+//! connection's), messages the application sends are compressed by the core (so a large one
+//! is then copied once, compressed, rather than written from where it lies), and
+//! `conn.connection().deflate_params()` tells what was agreed.
+//!
 //! ```no_run
 //! use sansws_mio::{Conn, EventLoop, Handler, Message, Options};
 //!
@@ -28,6 +35,7 @@
 #![forbid(unsafe_code)]
 
 mod assembly;
+mod deflate;
 mod entry;
 mod error;
 mod event_loop;
@@ -40,4 +48,6 @@ pub use error::Error;
 pub use event_loop::{ClientOptions, EventLoop, Options};
 pub use handler::{Conn, ConnId, Handler, Message, Upgrade};
 pub use sansws;
+#[cfg(feature = "deflate")]
+pub use sansws::deflate::{DeflateConfig, DeflateParams, NegotiationError};
 pub use shard::serve_sharded;

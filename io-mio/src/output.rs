@@ -8,20 +8,27 @@ use mio::net::TcpStream;
 use sansws::frame::{FrameHeader, OpCode, MAX_HEADER_LEN};
 use sansws::{Connection, MessageKind};
 
+use crate::deflate;
+
 /// Messages with at least this many payload bytes are written straight out. Smaller ones are
 /// queued, so a burst of them costs one write; above it the copy costs more than a write.
 pub(crate) const WRITE_THROUGH_MIN: usize = 64 * 1024;
 
 /// The header that [`Connection::send_to_vec`] would write before `len` payload bytes of
-/// `kind`, when that is all it would write: a server (nothing to mask) that may send, and a
-/// message that fits in one frame. `None` otherwise (send through the core then).
+/// `kind`, when that is all it would write: a server (nothing to mask) that may send, a
+/// message that fits in one frame, and no permessage-deflate (which may compress it).
+/// `None` otherwise (send through the core then).
 pub(crate) fn unmasked_header(
     core: &Connection,
     kind: MessageKind,
     len: usize,
     head: &mut [u8; MAX_HEADER_LEN],
 ) -> Option<usize> {
-    if core.role().masks_outgoing() || !core.is_open() || len > core.config().max_send_frame_len {
+    if core.role().masks_outgoing()
+        || !core.is_open()
+        || len > core.config().max_send_frame_len
+        || deflate::is_on(core)
+    {
         return None;
     }
     let header = FrameHeader {
@@ -159,5 +166,22 @@ mod tests {
             .close(Instant::ZERO, sansws::CloseCode::NORMAL, "")
             .expect("close");
         assert_eq!(unmasked_header(&closing, binary, 10, &mut head), None);
+    }
+
+    #[cfg(feature = "deflate")]
+    #[test]
+    fn no_header_when_the_core_may_compress() {
+        use sansws::deflate::{DeflateConfig, DeflateParams};
+        let mut head = [0; MAX_HEADER_LEN];
+        let mut core = open_server(Config::default());
+        core.enable_deflate(DeflateParams::default(), &DeflateConfig::default());
+        let len = WRITE_THROUGH_MIN;
+        assert_eq!(
+            unmasked_header(&core, MessageKind::Text, len, &mut head),
+            None
+        );
+        let mut wire = Vec::new();
+        (core.send_to_vec(MessageKind::Text, &vec![b'a'; len], &mut wire)).expect("send");
+        assert_eq!(wire[0], 0xC1, "RSV1: the core compressed it");
     }
 }

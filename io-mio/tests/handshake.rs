@@ -329,9 +329,12 @@ fn client_offers_subprotocols_and_both_sides_see_the_choice() {
     let server = Server::start(echo, Options::default());
     let mut client =
         sansws_mio::EventLoop::new(ProtocolProbe::default(), Options::default()).expect("loop");
+    // Every field but `deflate` (feature-gated), which keeps its default.
+    #[allow(clippy::needless_update)]
     let options = sansws_mio::ClientOptions {
         subprotocols: vec!["superchat".into(), "chat".into()],
         headers: vec![("X-Probe".into(), "1".into())],
+        ..sansws_mio::ClientOptions::default()
     };
     client
         .connect_with(&server.url("/"), &options)

@@ -1,5 +1,6 @@
 //! Interop with Python's `websockets` (a peer nobody here wrote), both ways: its client
-//! against a sansws-mio echo server, and the sansws-mio client against its server.
+//! against a sansws-mio echo server, and the sansws-mio client against its server, with
+//! permessage-deflate as each side offers or imposes it.
 //!
 //! The peers are `scripts/interop/ws_client.py` and `ws_server.py` (shared with the tokio
 //! adapter's tests), run by the interpreter named in `SANSWS_PYTHON` (`scripts/test.sh`
@@ -16,7 +17,7 @@ use std::time::{Duration, Instant};
 use sansws_mio::sansws::handshake::Request;
 use sansws_mio::sansws::{CloseCause, CloseCode, Config, MessageKind};
 use sansws_mio::{Options, Upgrade};
-use support::{pattern, text, Client, Recorder, Seen, Server, LIMIT};
+use support::{pattern, text, uncompressed_client, Client, Recorder, Seen, Server, LIMIT};
 
 /// The interpreter with `websockets` installed, or `None` (with a note) outside CI.
 fn python() -> Option<PathBuf> {
@@ -159,10 +160,16 @@ fn python_client_against_mio_server() {
 
 /// Starts `ws_server.py` on a free port; returns the process and its port.
 fn python_server(python: &PathBuf) -> (Peer, u16) {
+    python_server_with(python, &[])
+}
+
+/// Starts `ws_server.py` with extra arguments (e.g. `--small-deflate`) on a free port.
+fn python_server_with(python: &PathBuf, args: &[&str]) -> (Peer, u16) {
     let mut server = Peer(
         Command::new(python)
             .arg("-u")
             .arg(script("ws_server.py"))
+            .args(args)
             // Its stdin ending (this process gone) stops it.
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -197,13 +204,17 @@ fn handshake(peer_code: u16, initiated_locally: bool) -> CloseCause {
 
 /// The sansws-mio client against Python's server: echoes of every length encoding, idle
 /// time across its keepalive pings (every 100 ms, dropped after 500 ms without a pong: the
-/// loop answers them), and our close handshake.
+/// loop answers them), and our close handshake. Uncompressed, so the lengths are the ones
+/// on the wire.
 #[test]
 fn mio_client_against_python_server() {
     let Some(python) = python() else { return };
     let (_server, port) = python_server(&python);
     let mut client = Client::new(Options::default());
-    let id = client.open(&format!("ws://127.0.0.1:{port}/echo"));
+    let id = client.open_with(
+        &format!("ws://127.0.0.1:{port}/echo"),
+        &uncompressed_client(),
+    );
 
     let sizes = [0usize, 1, 125, 126, 65_535, 64 * 1024, 1 << 20];
     for (seed, &len) in sizes.iter().enumerate() {
@@ -283,4 +294,130 @@ fn python_server_subprotocol_and_server_close() {
         "{closed:?}"
     );
     assert_eq!(client.event_loop.connection_count(), 0);
+}
+
+/// An echo server that reports what it agreed on each connection.
+#[cfg(feature = "deflate")]
+fn reporting_echo_server() -> (Server<Recorder>, std::sync::mpsc::Receiver<Seen>) {
+    let (mut echo, events) = Recorder::echo();
+    echo.report_messages = false;
+    echo.report_agreed = true;
+    (Server::start(echo, Options::default()), events)
+}
+
+/// Runs `ws_deflate_client.py` against `server`; returns what it printed after checking it
+/// succeeded.
+#[cfg(feature = "deflate")]
+fn python_deflate_client(python: &PathBuf, server: &Server<Recorder>, args: &[&str]) -> String {
+    let mut client = Peer(
+        Command::new(python)
+            .arg("-u")
+            .arg(script("ws_deflate_client.py"))
+            .arg(server.url("/"))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the Python client"),
+    );
+    let (ok, stdout, stderr) = client.finish(Duration::from_secs(60));
+    assert!(ok, "Python client failed:\n{stdout}\n{stderr}");
+    assert_eq!(stdout.lines().last(), Some("ok"), "{stdout}\n{stderr}");
+    stdout
+}
+
+/// What the server agreed on for its next connection.
+#[cfg(feature = "deflate")]
+fn agreed(events: &std::sync::mpsc::Receiver<Seen>) -> Option<sansws_mio::DeflateParams> {
+    match support::wait_for(events, LIMIT, |seen| matches!(seen, Seen::Agreed(..))) {
+        Seen::Agreed(_, params) => params,
+        _ => unreachable!("wait_for returns a match"),
+    }
+}
+
+/// Python's client offers permessage-deflate by default and our server accepts it: both
+/// sides agree, and small messages and 1 MiB of text and binary echo compressed.
+#[cfg(feature = "deflate")]
+#[test]
+fn python_client_negotiates_compression_with_mio_server() {
+    let Some(python) = python() else { return };
+    let (server, events) = reporting_echo_server();
+    let stdout = python_deflate_client(&python, &server, &[]);
+    let answer = stdout.lines().next().unwrap_or_default();
+    assert!(
+        answer.starts_with("EXTENSIONS permessage-deflate"),
+        "Python saw {answer:?}"
+    );
+    assert!(agreed(&events).is_some(), "the server agreed on nothing");
+}
+
+/// Python's client with `compression=None` offers nothing: the server answers without the
+/// extension and everything echoes uncompressed.
+#[cfg(feature = "deflate")]
+#[test]
+fn python_client_without_compression_against_mio_server() {
+    let Some(python) = python() else { return };
+    let (server, events) = reporting_echo_server();
+    let stdout = python_deflate_client(&python, &server, &["--no-compression"]);
+    assert_eq!(stdout.lines().next(), Some("EXTENSIONS "), "{stdout}");
+    assert_eq!(agreed(&events), None);
+}
+
+/// Our client's default offer against a Python server that imposes 9-bit windows and no
+/// context takeover on both sides: both ends agree on exactly that, and messages larger
+/// than the window (and repeated, where a kept context would show) echo intact.
+#[cfg(feature = "deflate")]
+#[test]
+fn mio_client_against_python_server_with_small_windows() {
+    let Some(python) = python() else { return };
+    let (_server, port) = python_server_with(&python, &["--small-deflate"]);
+    let mut client = Client::new(Options::default());
+    let id = client.open(&format!("ws://127.0.0.1:{port}/extensions"));
+    let expected = sansws_mio::DeflateParams {
+        server_no_context_takeover: true,
+        client_no_context_takeover: true,
+        server_max_window_bits: 9,
+        client_max_window_bits: 9,
+    };
+    let params = (client.event_loop)
+        .with_conn(id, |conn| conn.connection().deflate_params())
+        .expect("open");
+    assert_eq!(params, Some(expected));
+    let (_, kind, answer) = client.recv();
+    assert_eq!(kind, MessageKind::Text);
+    let answer = String::from_utf8(answer).expect("UTF-8");
+    assert!(answer.starts_with("permessage-deflate"), "{answer}");
+
+    let json = support::json_text(64 * 1024, 4).into_bytes();
+    for (kind, payload) in [
+        (MessageKind::Text, Vec::new()),
+        (MessageKind::Text, b"ten bytes!".to_vec()),
+        (MessageKind::Text, json.clone()),
+        (MessageKind::Text, json),
+        (MessageKind::Binary, pattern(256 * 1024, 5)),
+        (
+            MessageKind::Text,
+            support::json_text(1 << 20, 6).into_bytes(),
+        ),
+    ] {
+        client.send(id, kind, &payload);
+        let (_, echo_kind, echo) = client.recv();
+        assert_eq!(echo_kind, kind);
+        assert!(
+            echo == payload,
+            "{kind:?} echo of {} bytes differs",
+            payload.len()
+        );
+    }
+    client
+        .event_loop
+        .with_conn(id, |conn| conn.close(CloseCode::NORMAL, ""))
+        .expect("open")
+        .expect("close");
+    let closed = client.wait(|seen| matches!(seen, Seen::Close(..)));
+    assert!(
+        matches!(closed, Seen::Close(_, cause) if cause == handshake(1000, true)),
+        "{closed:?}"
+    );
 }

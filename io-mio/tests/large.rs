@@ -10,27 +10,7 @@ use std::io::Read;
 use std::time::{Duration, Instant};
 
 use sansws_mio::Options;
-use support::{client_frame, pattern, text, RawPeer, Recorder, Server, LIMIT};
-
-/// Writes `bytes` in pieces of varied sizes, pausing now and then so the server sees them
-/// in many reads.
-fn write_in_pieces(peer: &mut RawPeer, bytes: &[u8]) {
-    let sizes = [
-        1, 13, 1000, 4096, 70_000, 333_333, 7, 200_000, 65_536, 1_048_577,
-    ];
-    let mut at = 0;
-    for (i, size) in sizes.iter().cycle().enumerate() {
-        if at == bytes.len() {
-            break;
-        }
-        let end = (at + size).min(bytes.len());
-        peer.write(&bytes[at..end]);
-        at = end;
-        if i % 3 == 0 {
-            std::thread::sleep(Duration::from_millis(2));
-        }
-    }
-}
+use support::{client_frame, pattern, text, write_in_pieces, RawPeer, Recorder, Server, LIMIT};
 
 /// A server echoing every message, with the spare-buffer limit given.
 fn echo_server(spare_buffers_len: usize) -> Server<Recorder> {

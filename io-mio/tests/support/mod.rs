@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 
 use sansws_mio::sansws::handshake::{AcceptKey, Request};
 use sansws_mio::sansws::{CloseCause, CloseCode, MessageKind, SendError};
-use sansws_mio::{Conn, ConnId, Error, EventLoop, Handler, Message, Options, Upgrade};
+use sansws_mio::{
+    ClientOptions, Conn, ConnId, Error, EventLoop, Handler, Message, Options, Upgrade,
+};
 
 /// The longest any single wait in these tests may take.
 pub const LIMIT: Duration = Duration::from_secs(10);
@@ -30,6 +32,29 @@ pub enum Seen {
     Pong(ConnId, Vec<u8>),
     Close(ConnId, CloseCause),
     Error(ConnId, Error),
+    /// What permessage-deflate the upgrade agreed on, reported just before `Open` when the
+    /// recorder's `report_agreed` is set.
+    #[cfg(feature = "deflate")]
+    Agreed(ConnId, Option<sansws_mio::DeflateParams>),
+}
+
+/// Server options with permessage-deflate off (when built in), for tests about frames and
+/// the transport: compressed, a payload would not have the length the test chose.
+pub fn uncompressed() -> Options {
+    Options {
+        #[cfg(feature = "deflate")]
+        deflate: None,
+        ..Options::default()
+    }
+}
+
+/// Client options with permessage-deflate off; see [`uncompressed`].
+pub fn uncompressed_client() -> ClientOptions {
+    ClientOptions {
+        #[cfg(feature = "deflate")]
+        deflate: None,
+        ..ClientOptions::default()
+    }
 }
 
 /// A handler that reports every callback on a channel and, if asked, echoes messages and
@@ -49,6 +74,8 @@ pub struct Recorder {
     pub messages: u64,
     /// Sends refused with `SendError::QueueFull`.
     pub queue_full: u64,
+    /// Report `Seen::Agreed` on open.
+    pub report_agreed: bool,
 }
 
 impl Recorder {
@@ -62,6 +89,7 @@ impl Recorder {
             close_on: None,
             messages: 0,
             queue_full: 0,
+            report_agreed: false,
         };
         (recorder, rx)
     }
@@ -84,6 +112,11 @@ impl Handler for Recorder {
     }
 
     fn on_open(&mut self, conn: &mut Conn<'_>) {
+        #[cfg(feature = "deflate")]
+        if self.report_agreed {
+            let agreed = conn.connection().deflate_params();
+            self.report(Seen::Agreed(conn.id(), agreed));
+        }
         self.report(Seen::Open(conn.id()));
     }
 
@@ -238,7 +271,12 @@ impl Client {
 
     /// Connects and waits for the upgrade.
     pub fn open(&mut self, url: &str) -> ConnId {
-        let id = self.event_loop.connect(url).expect("connect");
+        self.open_with(url, &ClientOptions::default())
+    }
+
+    /// Connects with `options` and waits for the upgrade.
+    pub fn open_with(&mut self, url: &str, options: &ClientOptions) -> ConnId {
+        let id = self.event_loop.connect_with(url, options).expect("connect");
         match self.wait(|seen| matches!(seen, Seen::Open(_) | Seen::Error(..))) {
             Seen::Open(open) => assert_eq!(open, id),
             other => panic!("the upgrade failed: {other:?}"),
@@ -330,6 +368,24 @@ pub fn text(len: usize, seed: u8) -> String {
     out
 }
 
+/// `len` bytes of JSON-like records (repeated keys, varying values): text that compresses
+/// the way real traffic does.
+pub fn json_text(len: usize, seed: u32) -> String {
+    let mut out = String::with_capacity(len + 128);
+    let mut i = seed;
+    while out.len() < len {
+        let score = i.wrapping_mul(2_654_435_761) % 1000;
+        out.push_str(&format!(
+            "{{\"id\":{i},\"user\":\"user{}\",\"tags\":[\"a{}\",\"b\"],\"score\":{score}}}\n",
+            i % 37,
+            i % 11,
+        ));
+        i = i.wrapping_add(1);
+    }
+    out.truncate(len);
+    out
+}
+
 /// A masked client frame: `first` is FIN/RSV/opcode.
 pub fn client_frame(first: u8, payload: &[u8]) -> Vec<u8> {
     let key = [0x12, 0x34, 0x56, 0x78];
@@ -349,6 +405,26 @@ pub fn client_frame(first: u8, payload: &[u8]) -> Vec<u8> {
     frame
 }
 
+/// Writes `bytes` in pieces of varied sizes, pausing now and then so the server sees them
+/// in many reads.
+pub fn write_in_pieces(peer: &mut RawPeer, bytes: &[u8]) {
+    let sizes = [
+        1, 13, 1000, 4096, 70_000, 333_333, 7, 200_000, 65_536, 1_048_577,
+    ];
+    let mut at = 0;
+    for (i, size) in sizes.iter().cycle().enumerate() {
+        if at == bytes.len() {
+            break;
+        }
+        let end = (at + size).min(bytes.len());
+        peer.write(&bytes[at..end]);
+        at = end;
+        if i % 3 == 0 {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+}
+
 /// A blocking TCP peer driven by hand, every read bounded by a timeout.
 #[derive(Debug)]
 pub struct RawPeer {
@@ -358,7 +434,11 @@ pub struct RawPeer {
 
 impl RawPeer {
     pub fn connect(addr: SocketAddr) -> Self {
-        let stream = TcpStream::connect_timeout(&addr, LIMIT).expect("connect");
+        RawPeer::new(TcpStream::connect_timeout(&addr, LIMIT).expect("connect"))
+    }
+
+    /// A peer on an accepted (or connected) stream, its reads and writes bounded.
+    pub fn new(stream: TcpStream) -> Self {
         stream.set_read_timeout(Some(LIMIT)).expect("read timeout");
         stream
             .set_write_timeout(Some(LIMIT))
@@ -434,6 +514,34 @@ impl RawPeer {
         }
     }
 
+    /// Reads one masked client frame: (FIN/RSV/opcode byte, unmasked payload); `None` at the
+    /// end.
+    pub fn read_client_frame(&mut self) -> Option<(u8, Vec<u8>)> {
+        loop {
+            if let Some((first, payload, used)) = parse_client_frame(&self.buf) {
+                self.buf.drain(..used);
+                return Some((first, payload));
+            }
+            if !self.fill() {
+                return None;
+            }
+        }
+    }
+
+    /// Server side: answers the request `head` with a 101 (and `extra` header lines).
+    pub fn answer_upgrade(&mut self, head: &str, extra: &str) {
+        let key = header(head, "sec-websocket-key").expect("a key");
+        let accept = AcceptKey::from_key(key.as_bytes());
+        self.write(
+            format!(
+                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
+                 Connection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n{extra}\r\n",
+                accept.as_str()
+            )
+            .as_bytes(),
+        );
+    }
+
     /// Reads until the peer ends the stream (at most [`LIMIT`]).
     pub fn read_to_end(&mut self) -> Vec<u8> {
         while self.fill() {}
@@ -466,6 +574,28 @@ pub fn parse_server_frame(buf: &[u8]) -> Option<(u8, Vec<u8>, usize)> {
     };
     let payload = buf.get(at..at + len)?.to_vec();
     Some((buf[0], payload, at + len))
+}
+
+/// Parses one masked client frame from the front of `buf`: (FIN/RSV/opcode byte, unmasked
+/// payload, bytes used).
+pub fn parse_client_frame(buf: &[u8]) -> Option<(u8, Vec<u8>, usize)> {
+    let second = *buf.get(1)?;
+    assert_eq!(second & 0x80, 0x80, "a client frame is always masked");
+    let (len, at) = match second & 0x7F {
+        126 => (
+            usize::from(u16::from_be_bytes(buf.get(2..4)?.try_into().ok()?)),
+            4,
+        ),
+        127 => (
+            usize::try_from(u64::from_be_bytes(buf.get(2..10)?.try_into().ok()?)).ok()?,
+            10,
+        ),
+        len => (usize::from(len), 2),
+    };
+    let key = buf.get(at..at + 4)?;
+    let masked = buf.get(at + 4..at + 4 + len)?;
+    let payload = masked.iter().zip(key.iter().cycle()).map(|(b, k)| b ^ k);
+    Some((buf[0], payload.collect(), at + 4 + len))
 }
 
 /// The value of header `name` (case-insensitive) in an HTTP head.
