@@ -11,7 +11,7 @@
 //! per core.
 //!
 //! With feature `deflate` (on by default) clients offer permessage-deflate (RFC 7692) and
-//! servers accept it, per [`ClientOptions::deflate`] and [`Options::deflate`]. Compressed
+//! servers accept it, per `ClientOptions::deflate` and `Options::deflate`. Compressed
 //! messages reach [`Handler::on_message`] inflated (into one buffer of the loop's, not the
 //! connection's), messages the application sends are compressed by the core (so a large one
 //! is then copied once, compressed, rather than written from where it lies), and
