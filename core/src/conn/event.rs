@@ -30,8 +30,8 @@ pub enum Event<'a> {
         /// This piece ends the message.
         last: bool,
         /// The message is compressed (permessage-deflate, RFC 7692): its payload must go
-        /// through `Connection::inflate` (feature `deflate`). Always `false` unless
-        /// compression was negotiated.
+        /// through `Connection::inflate` (feature `deflate`). Set on every piece of such a
+        /// message; always `false` unless compression was negotiated.
         compressed: bool,
     },
     /// A ping; with `auto_pong` its pong is queued ([`Connection::poll_transmit`](super::Connection::poll_transmit)).

@@ -150,7 +150,10 @@ impl Connection {
     ) -> Result<usize, SendError> {
         let opcode = self.begin_message(kind, Part::Whole)?;
         #[cfg(feature = "deflate")]
-        let compressed = self.compress_message(payload, Part::Whole)?;
+        let compressed = match self.deflate {
+            Some(_) => self.compress_message(payload, Part::Whole)?,
+            None => None,
+        };
         #[cfg(feature = "deflate")]
         let (payload, compressed) = match &compressed {
             Some(data) => (&data[..], true),

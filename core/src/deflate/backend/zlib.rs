@@ -1,5 +1,6 @@
 //! zlib-rs: every window size with real matches; memory scales with the window.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use zlib_rs::{
@@ -8,8 +9,9 @@ use zlib_rs::{
 
 use super::{deflate_room, inflate_room, InflateFault, Inflated};
 
-/// A raw DEFLATE compressor that sync-flushes every call.
-pub(crate) struct Compressor(Deflate);
+/// A raw DEFLATE compressor that sync-flushes every call. Boxed: an idle connection that
+/// negotiated compression holds a pointer, not the stream state.
+pub(crate) struct Compressor(Box<Deflate>);
 
 impl core::fmt::Debug for Compressor {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -25,13 +27,13 @@ impl Compressor {
             8 => (9, Strategy::HuffmanOnly),
             bits => (bits, Strategy::Default),
         };
-        Compressor(Deflate::new_with_config(DeflateConfig {
+        Compressor(Box::new(Deflate::new_with_config(DeflateConfig {
             level: i32::from(level),
             method: Method::Deflated,
             window_bits: -i32::from(window_bits),
             mem_level: i32::from(mem_level),
             strategy,
-        }))
+        })))
     }
 
     /// Compresses all of `input` and sync-flushes, appending to `out`.
@@ -61,8 +63,8 @@ impl Compressor {
     }
 }
 
-/// A raw DEFLATE decompressor.
-pub(crate) struct Decompressor(Inflate);
+/// A raw DEFLATE decompressor (boxed, as the compressor).
+pub(crate) struct Decompressor(Box<Inflate>);
 
 impl core::fmt::Debug for Decompressor {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -72,7 +74,7 @@ impl core::fmt::Debug for Decompressor {
 
 impl Decompressor {
     pub(crate) fn new(window_bits: u8) -> Self {
-        Decompressor(Inflate::new(false, window_bits))
+        Decompressor(Box::new(Inflate::new(false, window_bits)))
     }
 
     /// Inflates `input`, appending at most `allowance` bytes to `out`.
