@@ -4,6 +4,8 @@
 //! what is left, and the decompressor never writes more than it is allowed: a
 //! decompression bomb stops at the limit.
 
+use alloc::vec::Vec;
+
 #[cfg(not(feature = "std"))]
 mod miniz;
 #[cfg(feature = "std")]
@@ -34,6 +36,74 @@ pub(crate) struct Inflated {
     pub(crate) consumed: usize,
     /// The stream ended.
     pub(crate) ended: bool,
+}
+
+/// What one backend call did: input bytes read, output bytes written, and whether the
+/// DEFLATE stream ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Step {
+    pub(crate) read: usize,
+    pub(crate) written: usize,
+    pub(crate) ended: bool,
+}
+
+/// Compresses all of `input` with sync flushes, appending to `out`: `step` runs the backend
+/// on the input left and an output room, and the loop ends once a flush leaves room to spare.
+pub(crate) fn compress_into(
+    input: &[u8],
+    out: &mut Vec<u8>,
+    mut step: impl FnMut(&[u8], &mut [u8]) -> Result<Step, ()>,
+) -> Result<(), ()> {
+    let mut pos = 0;
+    loop {
+        let start = out.len();
+        let room = deflate_room(input.len() - pos);
+        out.resize(start + room, 0);
+        let result = step(&input[pos..], &mut out[start..]);
+        let done = *result.as_ref().unwrap_or(&Step {
+            read: 0,
+            written: 0,
+            ended: false,
+        });
+        pos += done.read;
+        out.truncate(start + done.written);
+        result?;
+        if pos == input.len() && done.written < room {
+            return Ok(());
+        }
+    }
+}
+
+/// Inflates `input`, appending at most `allowance` bytes to `out`: `step` runs the backend
+/// on the input left and an output room never more than one byte past the allowance.
+pub(crate) fn inflate_into(
+    input: &[u8],
+    out: &mut Vec<u8>,
+    allowance: usize,
+    mut step: impl FnMut(&[u8], &mut [u8]) -> (Step, Result<(), InflateFault>),
+) -> Result<Inflated, InflateFault> {
+    let (mut pos, mut total) = (0, 0);
+    loop {
+        let start = out.len();
+        let room = inflate_room(input.len() - pos, allowance - total);
+        out.resize(start + room, 0);
+        let (done, result) = step(&input[pos..], &mut out[start..]);
+        out.truncate(start + done.written);
+        pos += done.read;
+        total += done.written;
+        if total > allowance {
+            return Err(InflateFault::TooLarge);
+        }
+        result?;
+        let stalled = done.read == 0 && done.written == 0;
+        if done.ended || (pos == input.len() && done.written < room) || stalled {
+            // Stalled: the input ends inside a block; more will come.
+            return Ok(Inflated {
+                consumed: pos,
+                ended: done.ended,
+            });
+        }
+    }
 }
 
 /// A step's output room: four times the input left (at least 512 bytes, at most 1 MiB), but

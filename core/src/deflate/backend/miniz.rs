@@ -10,7 +10,7 @@ use miniz_oxide::deflate::core::{
 use miniz_oxide::inflate::stream::{inflate, InflateState};
 use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
 
-use super::{deflate_room, inflate_room, InflateFault, Inflated};
+use super::{compress_into, inflate_into, InflateFault, Inflated, Step};
 
 /// A raw DEFLATE compressor that sync-flushes every call.
 pub(crate) struct Compressor(Box<CompressorOxide>);
@@ -33,27 +33,18 @@ impl Compressor {
 
     /// Compresses all of `input` and sync-flushes, appending to `out`.
     pub(crate) fn compress_sync(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), ()> {
-        let mut pos = 0;
-        loop {
-            let start = out.len();
-            let room = deflate_room(input.len() - pos);
-            out.resize(start + room, 0);
-            let (status, read, written) = compress(
-                &mut self.0,
-                &input[pos..],
-                &mut out[start..],
-                TDEFLFlush::Sync,
-            );
-            pos += read;
-            out.truncate(start + written);
+        let compressor = &mut self.0;
+        compress_into(input, out, |input, room| {
+            let (status, read, written) = compress(compressor, input, room, TDEFLFlush::Sync);
             match status {
-                TDEFLStatus::Okay | TDEFLStatus::Done => {}
-                _ => return Err(()),
+                TDEFLStatus::Okay | TDEFLStatus::Done => Ok(Step {
+                    read,
+                    written,
+                    ended: false,
+                }),
+                _ => Err(()),
             }
-            if pos == input.len() && written < room {
-                return Ok(());
-            }
-        }
+        })
     }
 
     pub(crate) fn reset(&mut self) {
@@ -83,37 +74,20 @@ impl Decompressor {
         out: &mut Vec<u8>,
         allowance: usize,
     ) -> Result<Inflated, InflateFault> {
-        let (mut pos, mut total) = (0, 0);
-        loop {
-            let start = out.len();
-            let room = inflate_room(input.len() - pos, allowance - total);
-            out.resize(start + room, 0);
-            let result = inflate(&mut self.0, &input[pos..], &mut out[start..], MZFlush::None);
-            let (read, written) = (result.bytes_consumed, result.bytes_written);
-            out.truncate(start + written);
-            pos += read;
-            total += written;
-            if total > allowance {
-                return Err(InflateFault::TooLarge);
-            }
-            match result.status {
-                Ok(MZStatus::StreamEnd) => {
-                    return Ok(Inflated {
-                        consumed: pos,
-                        ended: true,
-                    })
-                }
+        let state = &mut self.0;
+        inflate_into(input, out, allowance, |input, room| {
+            let result = inflate(state, input, room, MZFlush::None);
+            let step = Step {
+                read: result.bytes_consumed,
+                written: result.bytes_written,
+                ended: result.status == Ok(MZStatus::StreamEnd),
+            };
+            let status = match result.status {
                 // `Buf` is no progress: the input ends inside a block.
-                Ok(MZStatus::Ok) | Err(MZError::Buf) => {}
-                _ => return Err(InflateFault::Invalid),
-            }
-            if (pos == input.len() && written < room) || (read == 0 && written == 0) {
-                break;
-            }
-        }
-        Ok(Inflated {
-            consumed: pos,
-            ended: false,
+                Ok(MZStatus::Ok | MZStatus::StreamEnd) | Err(MZError::Buf) => Ok(()),
+                _ => Err(InflateFault::Invalid),
+            };
+            (step, status)
         })
     }
 

@@ -7,7 +7,7 @@ use zlib_rs::{
     Deflate, DeflateConfig, DeflateFlush, Inflate, InflateFlush, Method, Status, Strategy,
 };
 
-use super::{deflate_room, inflate_room, InflateFault, Inflated};
+use super::{compress_into, inflate_into, InflateFault, Inflated, Step};
 
 /// A raw DEFLATE compressor that sync-flushes every call. Boxed: an idle connection that
 /// negotiated compression holds a pointer, not the stream state.
@@ -38,24 +38,17 @@ impl Compressor {
 
     /// Compresses all of `input` and sync-flushes, appending to `out`.
     pub(crate) fn compress_sync(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), ()> {
-        let mut pos = 0;
-        loop {
-            let start = out.len();
-            let room = deflate_room(input.len() - pos);
-            out.resize(start + room, 0);
-            let (in_before, out_before) = (self.0.total_in(), self.0.total_out());
-            let result = self
-                .0
-                .compress(&input[pos..], &mut out[start..], DeflateFlush::SyncFlush);
-            let written = (self.0.total_out() - out_before) as usize;
-            pos += (self.0.total_in() - in_before) as usize;
-            out.truncate(start + written);
-            result.map_err(|_| ())?;
-            // Output room to spare means the flush is complete.
-            if pos == input.len() && written < room {
-                return Ok(());
-            }
-        }
+        let deflate = &mut self.0;
+        compress_into(input, out, |input, room| {
+            let (in_before, out_before) = (deflate.total_in(), deflate.total_out());
+            let result = deflate.compress(input, room, DeflateFlush::SyncFlush);
+            let step = Step {
+                read: (deflate.total_in() - in_before) as usize,
+                written: (deflate.total_out() - out_before) as usize,
+                ended: false,
+            };
+            result.map(|_| step).map_err(|_| ())
+        })
     }
 
     pub(crate) fn reset(&mut self) {
@@ -84,39 +77,16 @@ impl Decompressor {
         out: &mut Vec<u8>,
         allowance: usize,
     ) -> Result<Inflated, InflateFault> {
-        let (mut pos, mut total) = (0, 0);
-        loop {
-            let start = out.len();
-            let room = inflate_room(input.len() - pos, allowance - total);
-            out.resize(start + room, 0);
-            let (in_before, out_before) = (self.0.total_in(), self.0.total_out());
-            let result =
-                self.0
-                    .decompress(&input[pos..], &mut out[start..], InflateFlush::SyncFlush);
-            let written = (self.0.total_out() - out_before) as usize;
-            let read = (self.0.total_in() - in_before) as usize;
-            out.truncate(start + written);
-            pos += read;
-            total += written;
-            if total > allowance {
-                return Err(InflateFault::TooLarge);
-            }
-            match result.map_err(|_| InflateFault::Invalid)? {
-                Status::StreamEnd => {
-                    return Ok(Inflated {
-                        consumed: pos,
-                        ended: true,
-                    })
-                }
-                _ if pos == input.len() && written < room => break,
-                // No progress: the input ends inside a block; more will come.
-                _ if read == 0 && written == 0 => break,
-                _ => {}
-            }
-        }
-        Ok(Inflated {
-            consumed: pos,
-            ended: false,
+        let inflate = &mut self.0;
+        inflate_into(input, out, allowance, |input, room| {
+            let (in_before, out_before) = (inflate.total_in(), inflate.total_out());
+            let result = inflate.decompress(input, room, InflateFlush::SyncFlush);
+            let step = Step {
+                read: (inflate.total_in() - in_before) as usize,
+                written: (inflate.total_out() - out_before) as usize,
+                ended: result == Ok(Status::StreamEnd),
+            };
+            (step, result.map(|_| ()).map_err(|_| InflateFault::Invalid))
         })
     }
 
