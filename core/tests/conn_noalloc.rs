@@ -216,3 +216,32 @@ fn an_echo_server_in_fixed_buffers() {
     ));
     assert_eq!(sink.len, 0, "the client owes nothing after the handshake");
 }
+
+/// `frame_remaining` counts what the frame being received has not handed out yet: all of it
+/// after the header, less each piece, 0 once it ended.
+#[test]
+fn frame_remaining_follows_the_frame_being_received() {
+    let mut conn = server(quiet());
+    let mut frame = support::wire::client_frame(support::wire::BINARY, true, &[7; 1000]);
+    assert_eq!(conn.frame_remaining(), 0);
+    let header_len = frame.len() - 1000;
+    let read = conn.handle_read(T0, &mut frame[..header_len]).unwrap();
+    assert_eq!((read.consumed, read.event.is_none()), (header_len, true));
+    assert_eq!(conn.frame_remaining(), 1000);
+    let read = conn
+        .handle_read(T0, &mut frame[header_len..header_len + 300])
+        .unwrap();
+    assert!(matches!(
+        read.event,
+        Some(Event::Message { last: false, .. })
+    ));
+    assert_eq!(conn.frame_remaining(), 700);
+    let read = conn
+        .handle_read(T0, &mut frame[header_len + 300..])
+        .unwrap();
+    assert!(matches!(
+        read.event,
+        Some(Event::Message { last: true, .. })
+    ));
+    assert_eq!(conn.frame_remaining(), 0);
+}

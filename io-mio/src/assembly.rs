@@ -15,9 +15,6 @@
 //! the first payload bytes arrive, and a read buffer is taken over only when the piece in it
 //! is a fair share of it. Kept buffers a connection takes are bounded for the whole loop.
 
-use sansws::frame::{FrameHeader, FrameRules, RSV1, RSV2, RSV3};
-use sansws::{Role, Status};
-
 use crate::spare::Spare;
 
 /// A frame with at least this many payload bytes is large: read straight in. Below it,
@@ -56,20 +53,9 @@ pub(crate) struct Assembly {
 }
 
 impl Assembly {
-    /// The core consumed the header of a data frame (`header`, exactly).
-    pub(crate) fn start_frame(&mut self, header: &[u8], role: Role) {
-        // The core checked the RSV bits against what was negotiated (RSV1 marks a compressed
-        // message): only the length matters here.
-        let rules = FrameRules {
-            allowed_rsv: RSV1 | RSV2 | RSV3,
-            ..FrameRules::new(role)
-        };
-        self.frame_left = match FrameHeader::decode(header, &rules) {
-            Ok(Status::Complete((header, _))) => header.payload_len,
-            // The core accepted these bytes, so this does not happen; without a length the
-            // frame is simply not read straight in.
-            _ => 0,
-        };
+    /// The core started a data frame of `payload_len` bytes.
+    pub(crate) fn start_frame(&mut self, payload_len: u64) {
+        self.frame_left = payload_len;
         self.large = self.frame_left >= DIRECT_MIN;
         self.reserved = false;
     }
@@ -228,21 +214,6 @@ impl Assembly {
 mod tests {
     use super::*;
 
-    /// A masked client frame header announcing `len` payload bytes.
-    fn header(first: u8, len: usize) -> Vec<u8> {
-        let mut head = [0; 14];
-        let written = FrameHeader {
-            fin: first & 0x80 != 0,
-            rsv: first & 0x70,
-            opcode: sansws::frame::OpCode::from_u8(first & 0x0F).expect("opcode"),
-            mask: Some([1, 2, 3, 4]),
-            payload_len: len as u64,
-        }
-        .encode(&mut head)
-        .expect("encode");
-        head[..written].to_vec()
-    }
-
     /// A read buffer of `capacity` holding `piece` at `at`, initialized as far as `len`.
     fn read_buffer(capacity: usize, len: usize, at: usize, piece: &[u8]) -> Vec<u8> {
         let mut read = Vec::with_capacity(capacity);
@@ -270,11 +241,11 @@ mod tests {
     fn small_frames_are_copied_and_never_read_straight_in() {
         let mut spare = Spare::new(1 << 20);
         let mut assembly = Assembly::default();
-        assembly.start_frame(&header(0x02, 300), Role::Server);
+        assembly.start_frame(300);
         assembly.push(&[1; 100], 7, false, &mut spare);
         assert!(assembly.room(1 << 20, &mut spare).is_none());
         assembly.push(&[2; 200], 0, false, &mut spare);
-        assembly.start_frame(&header(0x80, 5), Role::Server);
+        assembly.start_frame(5);
         assembly.push(&[3; 5], 9, true, &mut spare);
         assert!(assembly.room(1 << 20, &mut spare).is_none());
         assert_eq!(assembly.message().len(), 305);
@@ -291,7 +262,7 @@ mod tests {
         let mut assembly = Assembly::default();
         let piece = vec![7; 200_000];
         let mut read = read_buffer(len + LEAD, 256 * 1024, 14, &piece);
-        assembly.start_frame(&header(0x82, len), Role::Server);
+        assembly.start_frame(len as u64);
         assembly.push(&read[14..200_014], 14, false, &mut spare);
         assembly.settle(&mut read, true, &mut spare);
         assert!(
@@ -318,29 +289,13 @@ mod tests {
         );
     }
 
-    /// RSV1 marks a compressed message (permessage-deflate): its large frames are read
-    /// straight in all the same.
-    #[test]
-    fn a_compressed_large_frame_is_read_straight_in_too() {
-        let len = 1 << 20;
-        let mut spare = Spare::new(0);
-        let mut assembly = Assembly::default();
-        let mut read = read_buffer(256 * 1024, 256 * 1024, 14, &[7; 100_000]);
-        assembly.start_frame(&header(0xC2, len), Role::Server);
-        assembly.push(&read[14..100_014], 14, false, &mut spare);
-        assembly.settle(&mut read, true, &mut spare);
-        let reads = read_rest(&mut assembly, &mut spare, 256 * 1024, 9);
-        assert_eq!(reads.iter().sum::<usize>(), len - 100_000);
-        assert_eq!(assembly.message().len(), len);
-    }
-
     #[test]
     fn a_large_frame_is_copied_once_when_the_read_buffer_is_too_small() {
         let len = 1 << 20;
         let mut spare = Spare::new(0);
         let mut assembly = Assembly::default();
         let mut read = read_buffer(256 * 1024, 256 * 1024, 14, &[7; 100_000]);
-        assembly.start_frame(&header(0x82, len), Role::Server);
+        assembly.start_frame(len as u64);
         assembly.push(&read[14..100_014], 14, false, &mut spare);
         assembly.settle(&mut read, true, &mut spare);
         assert!(
@@ -358,7 +313,7 @@ mod tests {
         // Read through the tail (not the loop's buffer): never taken over.
         let mut assembly = Assembly::default();
         let mut tail = read_buffer(4 * len, 0, 14, &[7; 100_000]);
-        assembly.start_frame(&header(0x82, len), Role::Server);
+        assembly.start_frame(len as u64);
         assembly.push(&tail[14..100_014], 14, false, &mut spare);
         assembly.settle(&mut tail, false, &mut spare);
         assert_eq!(tail.capacity(), 4 * len);
@@ -373,7 +328,7 @@ mod tests {
         let len = 16 << 20;
         let mut spare = Spare::new(0);
         let mut assembly = Assembly::default();
-        assembly.start_frame(&header(0x82, len), Role::Server);
+        assembly.start_frame(len as u64);
         assert!(
             assembly.room(usize::MAX, &mut spare).is_none(),
             "a header alone"
@@ -406,7 +361,7 @@ mod tests {
         spare.give(old);
         let mut assembly = Assembly::default();
         let mut tail = read_buffer(1000, 0, 0, &[7; 1000]);
-        assembly.start_frame(&header(0x82, len), Role::Server);
+        assembly.start_frame(len as u64);
         assembly.push(&tail[..1000], 0, false, &mut spare);
         assembly.settle(&mut tail, false, &mut spare);
         let room = assembly
@@ -427,9 +382,9 @@ mod tests {
     fn earlier_fragments_move_over_when_a_large_frame_starts() {
         let mut spare = Spare::new(0);
         let mut assembly = Assembly::default();
-        assembly.start_frame(&header(0x01, 3), Role::Server);
+        assembly.start_frame(3);
         assembly.push(b"abc", 0, false, &mut spare);
-        assembly.start_frame(&header(0x00, 100_000), Role::Server);
+        assembly.start_frame(100_000 as u64);
         let mut read = read_buffer(1 << 20, 64 * 1024, 20, &[b'd'; 50_000]);
         assembly.push(&read[20..50_020], 20, false, &mut spare);
         assembly.settle(&mut read, true, &mut spare);
@@ -439,7 +394,7 @@ mod tests {
             "not taken over: the message began elsewhere"
         );
         read_rest(&mut assembly, &mut spare, usize::MAX, b'd');
-        assembly.start_frame(&header(0x80, 1), Role::Server);
+        assembly.start_frame(1);
         assembly.push(b"e", 0, true, &mut spare);
         let message = assembly.message();
         assert_eq!(message.len(), 100_004);

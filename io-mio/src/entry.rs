@@ -183,7 +183,7 @@ impl Entry {
             let Some(event) = read.event else {
                 if start > at && !self.core.is_closed() {
                     // A data frame's header, consumed before any of its payload arrived.
-                    self.assembly.start_frame(&buf[at..start], self.core.role());
+                    self.assembly.start_frame(self.core.frame_remaining());
                 }
                 break;
             };
@@ -245,8 +245,10 @@ impl Entry {
     ) {
         let payload = buf.len() - len;
         if !last && payload > at {
+            // This step also consumed the frame's header: the frame is what the core has
+            // left of it plus this piece.
             self.assembly
-                .start_frame(&buf[at..payload], self.core.role());
+                .start_frame(self.core.frame_remaining() + len as u64);
         }
         self.assembly
             .push(&buf[payload..], payload, last, lent.spare);

@@ -135,6 +135,13 @@ impl Connection {
         })
     }
 
+    /// Payload bytes of the data frame being received that have not been handed out yet (0
+    /// between frames). An adapter that reads a large frame straight into a buffer of its
+    /// own sizes that buffer with this instead of decoding the header again.
+    pub fn frame_remaining(&self) -> u64 {
+        self.rx.frame.map_or(0, |frame| frame.remaining)
+    }
+
     /// The receive engine: at most one event from the start of `buf`.
     pub(crate) fn read_step(
         &mut self,
