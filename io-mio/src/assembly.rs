@@ -384,7 +384,7 @@ mod tests {
         let mut assembly = Assembly::default();
         assembly.start_frame(3);
         assembly.push(b"abc", 0, false, &mut spare);
-        assembly.start_frame(100_000 as u64);
+        assembly.start_frame(100_000);
         let mut read = read_buffer(1 << 20, 64 * 1024, 20, &[b'd'; 50_000]);
         assembly.push(&read[20..50_020], 20, false, &mut spare);
         assembly.settle(&mut read, true, &mut spare);
