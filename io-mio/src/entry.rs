@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::event_loop::Options;
 use crate::handler::{drain_control, Conn, ConnId, Handler, Message};
 use crate::output::write_through;
+use crate::readiness::SHORT_IO_EXHAUSTS;
 use crate::spare::Spare;
 
 /// Output buffers larger than this are given back once drained.
@@ -173,7 +174,8 @@ impl Entry {
             self.opened = true;
             lent.handler.on_open(&mut self.conn(id, now));
         }
-        while self.is_open() {
+        // Stops at the end of the bytes too: an empty read would only say so.
+        while self.is_open() && start < buf.len() {
             let at = start;
             let read = match self.core.handle_read(now, &mut buf[start..]) {
                 Ok(read) => read,
@@ -371,11 +373,16 @@ impl Entry {
         write_through(&self.stream, bytes, &[], &mut self.out);
     }
 
-    /// Writes queued output until it is all out or the socket would block.
+    /// Writes queued output until it is all out or the socket is full.
     pub(crate) fn flush(&mut self) -> io::Result<()> {
         while self.out_pos < self.out.len() {
+            let left = self.out.len() - self.out_pos;
             match self.stream.write(&self.out[self.out_pos..]) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) if n < left && SHORT_IO_EXHAUSTS => {
+                    self.out_pos += n;
+                    return Ok(());
+                }
                 Ok(n) => self.out_pos += n,
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(()),
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}

@@ -18,9 +18,11 @@ use crate::deflate::ExtensionOffer;
 use crate::entry::{Entry, Lent, Offered, Phase};
 use crate::error::Error;
 use crate::handler::{append_with, drain_control, Conn, ConnId, Handler};
+use crate::readiness::SHORT_IO_EXHAUSTS;
 use crate::spare::Spare;
 
 const LISTENER: Token = Token(usize::MAX);
+
 pub(crate) const WAKER: Token = Token(usize::MAX - 1);
 
 /// How a loop's connections are set up.
@@ -95,6 +97,8 @@ impl Default for ClientOptions {
 pub struct EventLoop<H> {
     poll: Poll,
     events: Events,
+    /// The events of the current turn (kept to reuse its allocation).
+    ready: Vec<(Token, bool, bool)>,
     listener: Option<TcpListener>,
     incoming: Option<Receiver<std::net::TcpStream>>,
     entries: Vec<Option<Entry>>,
@@ -109,6 +113,9 @@ pub struct EventLoop<H> {
     inflated: Vec<u8>,
     spare: Spare,
     origin: std::time::Instant,
+    /// The clock as last read: once before a turn's wait and once after it; a turn's work
+    /// takes microseconds to milliseconds, and deadlines are seconds apart.
+    now: Instant,
     handler: H,
     options: Options,
 }
@@ -119,6 +126,7 @@ impl<H: Handler> EventLoop<H> {
         Ok(EventLoop {
             poll: Poll::new()?,
             events: Events::with_capacity(1024),
+            ready: Vec::new(),
             listener: None,
             incoming: None,
             entries: Vec::new(),
@@ -130,6 +138,7 @@ impl<H: Handler> EventLoop<H> {
             inflated: Vec::new(),
             spare: Spare::new(options.spare_buffers_len),
             origin: std::time::Instant::now(),
+            now: Instant::ZERO,
             handler,
             options,
         })
@@ -203,7 +212,7 @@ impl<H: Handler> EventLoop<H> {
             subprotocols: options.subprotocols.clone().into_boxed_slice(),
             extensions,
         }));
-        let core = Connection::client(self.options.config, os_entropy, self.now());
+        let core = Connection::client(self.options.config, os_entropy, self.tick());
         let id = self.insert(stream, core, phase)?;
         let entry = self.entries[id.0].as_mut().expect("just inserted");
         entry.out = bytes;
@@ -236,7 +245,7 @@ impl<H: Handler> EventLoop<H> {
 
     /// Waits for readiness or the next deadline (at most `max_wait`), and handles it all.
     pub fn turn(&mut self, max_wait: Option<Duration>) -> io::Result<()> {
-        let now = self.now();
+        let now = self.tick();
         let until_timer = self.timers.peek().map(|Reverse((at, _, _))| {
             at.saturating_duration_since(now) + Duration::from_micros(1)
         });
@@ -248,18 +257,18 @@ impl<H: Handler> EventLoop<H> {
             Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
             other => other?,
         }
-        let ready: Vec<(Token, bool, bool)> = self
-            .events
-            .iter()
-            .map(|e| {
-                (
-                    e.token(),
-                    e.is_readable() || e.is_read_closed(),
-                    e.is_writable(),
-                )
-            })
-            .collect();
-        for (token, readable, writable) in ready {
+        self.tick();
+        // Copied out of `events` so that handling them may borrow the loop.
+        let mut ready = core::mem::take(&mut self.ready);
+        ready.clear();
+        ready.extend(self.events.iter().map(|e| {
+            (
+                e.token(),
+                e.is_readable() || e.is_read_closed(),
+                e.is_writable(),
+            )
+        }));
+        for &(token, readable, writable) in &ready {
             match token {
                 LISTENER => self.accept_all()?,
                 WAKER => self.adopt_incoming()?,
@@ -283,12 +292,15 @@ impl<H: Handler> EventLoop<H> {
                 }
             }
         }
+        self.ready = ready;
         self.expire_timers();
         Ok(())
     }
 
-    fn now(&self) -> Instant {
-        clock(self.origin)
+    /// Reads the clock.
+    fn tick(&mut self) -> Instant {
+        self.now = clock(self.origin);
+        self.now
     }
 
     fn accept_all(&mut self) -> io::Result<()> {
@@ -319,7 +331,7 @@ impl<H: Handler> EventLoop<H> {
 
     fn add_server(&mut self, stream: TcpStream) -> io::Result<()> {
         stream.set_nodelay(true)?;
-        let core = Connection::server(self.options.config, self.now());
+        let core = Connection::server(self.options.config, self.now);
         let id = self.insert(stream, core, Phase::Request)?;
         self.schedule(id.0);
         Ok(())
@@ -348,7 +360,7 @@ impl<H: Handler> EventLoop<H> {
     /// large frame, straight into the connection's message buffer).
     fn read_all(&mut self, index: usize) {
         let read_len = self.options.read_buffer_len.max(4096);
-        let origin = self.origin;
+        let now = self.now;
         let mut lent = Lent {
             handler: &mut self.handler,
             options: &self.options,
@@ -356,7 +368,6 @@ impl<H: Handler> EventLoop<H> {
             spare: &mut self.spare,
         };
         loop {
-            let now = clock(origin);
             let Some(entry) = self.entries.get_mut(index).and_then(Option::as_mut) else {
                 return;
             };
@@ -368,18 +379,19 @@ impl<H: Handler> EventLoop<H> {
                 return;
             }
             // A large frame under way is read straight into the connection's own buffer.
-            let read = match entry.assembly.room(read_len, lent.spare) {
-                Some(room) => entry.stream.read(room).map(|n| (n, true)),
+            let (read, asked) = match entry.assembly.room(read_len, lent.spare) {
+                Some(room) => {
+                    let asked = room.len();
+                    (entry.stream.read(room).map(|n| (n, true)), asked)
+                }
                 None => {
                     // Zeroed as far as reads go (a new buffer after a large frame took the
                     // last one over may not be yet).
                     if self.buf.len() < read_len {
                         self.buf.resize(read_len, 0);
                     }
-                    entry
-                        .stream
-                        .read(&mut self.buf[..read_len])
-                        .map(|n| (n, false))
+                    let read = entry.stream.read(&mut self.buf[..read_len]);
+                    (read.map(|n| (n, false)), read_len)
                 }
             };
             let (n, direct) = match read {
@@ -408,6 +420,9 @@ impl<H: Handler> EventLoop<H> {
                     broken(entry, err);
                     return;
                 }
+            }
+            if n < asked && SHORT_IO_EXHAUSTS {
+                return;
             }
         }
     }
@@ -448,7 +463,7 @@ impl<H: Handler> EventLoop<H> {
     /// Files the entry's next deadline if it is earlier than the one on file (a later one
     /// is filed when the earlier comes up: calling `handle_timeout` early is harmless).
     fn schedule(&mut self, index: usize) {
-        let now = self.now();
+        let now = self.now;
         let Some(entry) = self.entries.get_mut(index).and_then(Option::as_mut) else {
             return;
         };
@@ -470,7 +485,7 @@ impl<H: Handler> EventLoop<H> {
     }
 
     fn expire_timers(&mut self) {
-        let now = self.now();
+        let now = self.now;
         while let Some(&Reverse((at, index, generation))) = self.timers.peek() {
             if at > now {
                 break;
@@ -522,7 +537,7 @@ impl<H: Handler> EventLoop<H> {
     /// Runs `f` on an open connection from outside a callback (e.g. to send on a timer of
     /// the application's own); returns `None` if the connection is gone.
     pub fn with_conn<R>(&mut self, id: ConnId, f: impl FnOnce(&mut Conn<'_>) -> R) -> Option<R> {
-        let now = self.now();
+        let now = self.tick();
         let entry = self.entries.get_mut(id.0).and_then(Option::as_mut)?;
         if !entry.is_open() {
             return None;

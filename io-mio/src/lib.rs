@@ -41,6 +41,7 @@ mod error;
 mod event_loop;
 mod handler;
 mod output;
+mod readiness;
 mod shard;
 mod spare;
 

@@ -9,6 +9,7 @@ use sansws::frame::{FrameHeader, OpCode, MAX_HEADER_LEN};
 use sansws::{Connection, MessageKind};
 
 use crate::deflate;
+use crate::readiness::SHORT_IO_EXHAUSTS;
 
 /// Messages with at least this many payload bytes are written straight out. Smaller ones are
 /// queued, so a burst of them costs one write; above it the copy costs more than a write.
@@ -62,8 +63,11 @@ pub(crate) fn write_through(
                 body = &body[n - head.len()..];
                 head = &[];
             }
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
             Err(_) => break,
+        }
+        if SHORT_IO_EXHAUSTS {
+            break; // all written, or the send buffer is full
         }
     }
     out.extend_from_slice(head);
