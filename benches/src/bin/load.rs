@@ -92,7 +92,12 @@ fn main() -> io::Result<()> {
             loop {
                 match client.stream.read(&mut buf) {
                     Ok(0) => return Err(io::Error::other("server closed a connection")),
-                    Ok(n) => client.rx.extend_from_slice(&buf[..n]),
+                    Ok(n) => {
+                        client.rx.extend_from_slice(&buf[..n]);
+                        if n < buf.len() {
+                            break; // drained: epoll signals the next arrival
+                        }
+                    }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                     Err(e) => return Err(e),
                 }

@@ -32,7 +32,12 @@ fn write_some(stream: &mut TcpStream, bytes: &[u8]) -> io::Result<usize> {
     while written < bytes.len() {
         match stream.write(&bytes[written..]) {
             Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-            Ok(n) => written += n,
+            Ok(n) => {
+                written += n;
+                if written < bytes.len() {
+                    break; // the send buffer is full: a writable event follows
+                }
+            }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
@@ -48,7 +53,7 @@ fn send(conn: &mut Conn, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-/// Reads and echoes until the socket would block (edge-triggered: everything is drained).
+/// Reads and echoes until the socket is drained (edge-triggered).
 fn serve(conn: &mut Conn, buf: &mut [u8]) -> io::Result<Outcome> {
     loop {
         if !conn.backlog.is_empty() {
@@ -80,6 +85,11 @@ fn serve(conn: &mut Conn, buf: &mut [u8]) -> io::Result<Outcome> {
                     return Ok(Outcome::Closed);
                 }
             }
+        }
+        if n < buf.len() {
+            // A short read emptied the receive queue; epoll signals the next arrival, so the
+            // read that would only say `WouldBlock` is skipped (as tokio and sansws-mio do).
+            return Ok(Outcome::Open);
         }
     }
 }
