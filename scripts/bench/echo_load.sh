@@ -8,12 +8,20 @@
 #   QUICK=1 bash scripts/bench/echo_load.sh         # smoke test: 1 round, 2 s, 3 cells
 #   MODE=idle bash scripts/bench/echo_load.sh       # memory: RSS growth over idle connections
 #   MODE=all ...                                    # both
+#   MODE=syscalls bash scripts/bench/echo_load.sh   # syscalls per message (perf stat), 1 run
 #
 # Environment: ROUNDS (3), SECS per run (5; 2 when QUICK=1), PIN=split|same|none (split:
 # server on CPU 0, load on CPU 1; same: both on CPU 0), SERVERS (space-separated subset),
 # IDLE_CONNS (10000), OUT (results directory), NO_BUILD=1 (reuse target/bench-bins),
 # CELLS (a subset of the matrix: "CONNS BYTES" pairs separated by commas, e.g.
-# CELLS="10 1048576, 100 20").
+# CELLS="10 1048576, 100 20"), CPU=perf|ticks (how user CPU is split from total, below).
+#
+# CPU time: the total is the server's utime + stime from /proc/PID/stat (the scheduler's exact
+# runtime). Its split into user and kernel time there is sampled at the clock tick (100/s):
+# over a few seconds of a server that spends ~90 % in the kernel that is a few dozen user
+# samples, ±20 %. With CPU=perf (the default when `perf record` works) each server runs under
+# `perf record -e cpu-clock -F 10000` and the user share is the share of its samples taken in
+# user space (100× the samples; every server pays the same sampling overhead).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -42,6 +50,12 @@ read -r -a SERVER_LIST <<<"${SERVERS:-$ALL_SERVERS}"
 BIN="$ROOT/target/bench-bins"
 OUT=${OUT:-"$ROOT/target/bench-results/echo_load-$(date -u +%Y%m%dT%H%M%SZ)"}
 mkdir -p "$BIN" "$OUT"
+
+PERF_FREQ=${PERF_FREQ:-10000}
+if [[ -z ${CPU:-} ]]; then
+    if perf record -q -e cpu-clock -o /dev/null -- true >/dev/null 2>&1; then CPU=perf; else CPU=ticks; fi
+fi
+case $CPU in perf | ticks) ;; *) echo "CPU must be perf or ticks" >&2; exit 2 ;; esac
 
 case $PIN in
     split) SERVER_PIN=(taskset -c 0) LOAD_PIN=(taskset -c 1) ;;
@@ -94,14 +108,28 @@ server_bin() {
 # A fresh port per server process, so no run meets the previous one's sockets.
 PORT=$((20000 + RANDOM % 20000))
 SERVER_PID=
+# A command the server runs under (perf), set per run; then WRAP_PID is that command's PID
+# and SERVER_PID its child, the server.
+WRAP=()
+WRAP_PID=
 start_server() {
     local bin
     bin=$(server_bin "$1")
     PORT=$((PORT + 1))
-    "${SERVER_PIN[@]}" "$bin" "127.0.0.1:$PORT" >/dev/null 2>&1 &
+    "${SERVER_PIN[@]}" "${WRAP[@]}" "$bin" "127.0.0.1:$PORT" >/dev/null 2>&1 &
     SERVER_PID=$!
     STARTED+=("$SERVER_PID")
+    WRAP_PID=
     local try
+    if ((${#WRAP[@]})); then
+        WRAP_PID=$SERVER_PID
+        for try in $(seq 1 100); do
+            SERVER_PID=$(pgrep -P "$WRAP_PID" | head -n 1 || true)
+            [[ -n $SERVER_PID ]] && break
+            sleep 0.05
+        done
+        [[ -n $SERVER_PID ]] || { log "server $1 did not start under ${WRAP[0]}"; return 1; }
+    fi
     for try in $(seq 1 100); do
         if ss -Hltn "sport = :$PORT" 2>/dev/null | grep -q LISTEN; then
             return 0
@@ -114,8 +142,22 @@ start_server() {
 }
 
 stop_server() {
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
+    if [[ -n $WRAP_PID ]]; then
+        # perf writes its data once the server it runs has exited.
+        kill -INT "$SERVER_PID" 2>/dev/null || true
+        wait "$WRAP_PID" 2>/dev/null || true
+    else
+        kill "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+}
+
+# The share of `perf record` samples taken in user space (any object but the kernel).
+user_share() {
+    perf report -i "$1" --sort dso --stdio -F sample,dso 2>/dev/null | awk '
+        /^#/ || NF < 2 { next }
+        { if ($2 ~ /kernel/) k += $1; else u += $1 }
+        END { if (u + k > 0) printf "%.5f", u / (u + k) }'
 }
 
 # utime + stime in clock ticks (fields 14 and 15 of /proc/PID/stat; the command name, field 2,
@@ -135,12 +177,17 @@ TICK=$(getconf CLK_TCK)
 # --- load matrix --------------------------------------------------------------------------
 run_load() {
     local samples="$OUT/load.tsv"
-    printf 'conns\tbytes\tserver\tround\tmsgs_per_sec\tp50_us\tp99_us\ttotal_msgs\tuser_ticks\tsys_ticks\thwm_kib\n' >"$samples"
+    printf 'conns\tbytes\tserver\tround\tmsgs_per_sec\tp50_us\tp99_us\ttotal_msgs\tuser_ticks\tsys_ticks\thwm_kib\tuser_share\n' >"$samples"
+    local perf_data="$OUT/cpu.perf"
     local round cell server conns bytes line
     for round in $(seq 1 "$ROUNDS"); do
         for cell in "${CELLS[@]}"; do
             read -r conns bytes <<<"$cell"
             for server in "${SERVER_LIST[@]}"; do
+                WRAP=()
+                if [[ $CPU == perf ]]; then
+                    WRAP=(perf record -q -e cpu-clock -F "$PERF_FREQ" -o "$perf_data" --)
+                fi
                 start_server "$server" || continue
                 local before after
                 before=$(cpu_ticks "$SERVER_PID")
@@ -156,14 +203,19 @@ run_load() {
                 read -r u0 s0 <<<"$before"
                 read -r u1 s1 <<<"$after"
                 stop_server
+                local share=
+                if [[ $CPU == perf ]]; then
+                    share=$(user_share "$perf_data")
+                    rm -f "$perf_data"
+                fi
                 local rate p50 p99 total
                 rate=$(grep -o 'msgs_per_sec=[0-9]*' <<<"$line" | cut -d= -f2)
                 p50=$(grep -o 'p50_us=[0-9]*' <<<"$line" | cut -d= -f2)
                 p99=$(grep -o 'p99_us=[0-9]*' <<<"$line" | cut -d= -f2)
                 total=$(grep -o 'total_msgs=[0-9]*' <<<"$line" | cut -d= -f2)
-                printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$conns" "$bytes" \
+                printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$conns" "$bytes" \
                     "$server" "$round" "$rate" "$p50" "$p99" "$total" $((u1 - u0)) \
-                    $((s1 - s0)) "$hwm" >>"$samples"
+                    $((s1 - s0)) "$hwm" "$share" >>"$samples"
                 log "round $round: $server $conns×$bytes: $line"
             done
         done
@@ -189,7 +241,12 @@ for conns, nbytes in cells:
         if not rs: continue
         ok = [r for r in rs if int(r["total_msgs"]) > 0]
         rate = med([float(r["msgs_per_sec"]) for r in rs])
-        user = med([int(r["user_ticks"]) * tick_us / int(r["total_msgs"]) for r in ok])
+        def user_us(r):
+            ticks = int(r["user_ticks"]) + int(r["sys_ticks"])
+            if r.get("user_share"):  # perf's split of the exact total
+                return ticks * float(r["user_share"]) * tick_us / int(r["total_msgs"])
+            return int(r["user_ticks"]) * tick_us / int(r["total_msgs"])
+        user = med([user_us(r) for r in ok])
         total = med([(int(r["user_ticks"]) + int(r["sys_ticks"])) * tick_us / int(r["total_msgs"]) for r in ok])
         hwm = max(int(r["hwm_kib"]) for r in rs) / 1024
         stats[s] = (rate, user, total, hwm, len(rs))
@@ -199,6 +256,39 @@ for conns, nbytes in cells:
         ur = f"{user / base[1]:.2f}" if base and base[1] else "–"
         print(f"| {conns} × {size(nbytes)} | {s} | {rate:,.0f} | {user:.2f} | {total:.2f} | {hwm:.1f} | {rr} | {ur} | {n} |")
 EOF
+}
+
+# --- syscalls per message -----------------------------------------------------------------
+run_syscalls() {
+    local stat="$OUT/syscalls.csv" samples="$OUT/syscalls.tsv"
+    printf 'conns\tbytes\tserver\ttotal_msgs\tsyscalls\tepoll_waits\n' >"$samples"
+    local cell server conns bytes line
+    for cell in "${CELLS[@]}"; do
+        read -r conns bytes <<<"$cell"
+        for server in "${SERVER_LIST[@]}"; do
+            WRAP=(perf stat -x, -e raw_syscalls:sys_enter,syscalls:sys_enter_epoll_wait -o "$stat" --)
+            start_server "$server" || continue
+            if ! line=$(timeout $((SECS * 2 + 60)) "$BIN/load" "127.0.0.1:$PORT" "$conns" "$bytes" "$SECS"); then
+                log "$server $conns×$bytes: load failed"
+                stop_server
+                continue
+            fi
+            stop_server
+            local total calls waits
+            total=$(grep -o 'total_msgs=[0-9]*' <<<"$line" | cut -d= -f2)
+            calls=$(awk -F, '$3 == "raw_syscalls:sys_enter" { print $1 }' "$stat")
+            waits=$(awk -F, '$3 == "syscalls:sys_enter_epoll_wait" { print $1 }' "$stat")
+            printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$conns" "$bytes" "$server" "$total" "$calls" "$waits" >>"$samples"
+            log "syscalls: $server $conns×$bytes: $line calls=$calls epoll_waits=$waits"
+        done
+    done
+    echo
+    echo "| cell (conns × bytes) | server | syscalls/msg | of which epoll_wait |"
+    echo "|---|---|---:|---:|"
+    tail -n +2 "$samples" | while IFS=$'\t' read -r c b s t n w; do
+        awk -v c="$c" -v b="$b" -v s="$s" -v t="$t" -v n="$n" -v w="$w" \
+            'BEGIN { printf "| %d × %d B | %s | %.2f | %.3f |\n", c, b, s, n / t, w / t }'
+    done
 }
 
 # --- idle memory --------------------------------------------------------------------------
@@ -232,13 +322,14 @@ run_idle() {
     done
 }
 
-echo "echo load: rounds=$ROUNDS secs=$SECS pin=$PIN quick=$QUICK servers=${SERVER_LIST[*]} ($(date -u +%FT%TZ))"
+echo "echo load: rounds=$ROUNDS secs=$SECS pin=$PIN cpu=$CPU quick=$QUICK servers=${SERVER_LIST[*]} ($(date -u +%FT%TZ))"
 echo
 case $MODE in
     load) run_load ;;
     idle) run_idle ;;
-    all) run_load; run_idle ;;
-    *) echo "MODE must be load, idle or all" >&2; exit 2 ;;
+    syscalls) run_syscalls ;;
+    all) run_load; run_idle; run_syscalls ;;
+    *) echo "MODE must be load, idle, syscalls or all" >&2; exit 2 ;;
 esac
 echo
 echo "raw samples: $OUT"
