@@ -378,8 +378,10 @@ impl<H: Handler> EventLoop<H> {
                 entry.read_paused = true;
                 return;
             }
-            // A large frame under way is read straight into the connection's own buffer.
-            let (read, asked) = match entry.assembly.room(read_len, lent.spare) {
+            // A large frame under way is read straight into the connection's own buffer, as
+            // much of it as the room holds (the room grows with what the message received:
+            // one read per socket buffer's worth, not per loop buffer's).
+            let (read, asked) = match entry.assembly.room(usize::MAX, lent.spare) {
                 Some(room) => {
                     let asked = room.len();
                     (entry.stream.read(room).map(|n| (n, true)), asked)
