@@ -299,19 +299,20 @@ impl WebSocket {
     /// Queues a whole message (split into frames of at most `Config::max_send_frame_len`).
     /// A server's large payloads are queued without a copy.
     pub fn send(&mut self, message: Message) -> Result<(), SendError> {
-        let kind = message.kind();
-        self.queue_message(kind, message.into_payload(), Part::Whole)
+        // Borrowed, not moved out: a move copies the handle through the stack, where wider
+        // loads of the caller's fresh stores stall.
+        self.queue_message(message.kind(), message.payload(), Part::Whole)
     }
 
     /// Queues a text message.
     pub fn send_text(&mut self, text: &str) -> Result<(), SendError> {
         let data = Bytes::copy_from_slice(text.as_bytes());
-        self.queue_message(MessageKind::Text, data, Part::Whole)
+        self.queue_message(MessageKind::Text, &data, Part::Whole)
     }
 
     /// Queues a binary message.
     pub fn send_binary(&mut self, data: impl Into<Bytes>) -> Result<(), SendError> {
-        self.queue_message(MessageKind::Binary, data.into(), Part::Whole)
+        self.queue_message(MessageKind::Binary, &data.into(), Part::Whole)
     }
 
     /// Queues one fragment of a streamed message (see [`Connection::send_fragment`]).
@@ -321,7 +322,7 @@ impl WebSocket {
         data: impl Into<Bytes>,
         last: bool,
     ) -> Result<(), SendError> {
-        self.queue_message(kind, data.into(), Part::Fragment { last })
+        self.queue_message(kind, &data.into(), Part::Fragment { last })
     }
 
     /// Queues a ping with up to 125 bytes of payload ([`SendError::QueueFull`] at the cap, as
@@ -399,7 +400,7 @@ impl WebSocket {
     fn queue_message(
         &mut self,
         kind: MessageKind,
-        data: Bytes,
+        data: &Bytes,
         part: Part,
     ) -> Result<(), SendError> {
         let opcode = self.conn.begin_message(kind, part)?;
@@ -410,22 +411,19 @@ impl WebSocket {
         self.check_room(plain_len)?;
         #[cfg(feature = "deflate")]
         let deflated = match self.conn.deflate {
-            Some(_) => self.conn.compress_message(&data, part)?,
+            Some(_) => self.conn.compress_message(data, part)?.map(Bytes::from),
             None => None,
         };
         #[cfg(feature = "deflate")]
-        let (data, compressed, total) = match deflated {
-            Some(deflated) => {
-                let total = self.conn.encoded_len(deflated.len());
-                (Bytes::from(deflated), true, total)
-            }
+        let (data, compressed, total) = match &deflated {
+            Some(deflated) => (deflated, true, self.conn.encoded_len(deflated.len())),
             None => (data, false, plain_len),
         };
         #[cfg(not(feature = "deflate"))]
         let (compressed, total) = (false, plain_len);
         for (range, opcode, fin) in fragments(opcode, data.len(), max, part.is_last()) {
             let header = self.conn.frame_header(opcode, fin, range.len(), compressed);
-            self.push_frame(&header, &data, range);
+            self.push_frame(&header, data, range);
         }
         self.conn.end_message(kind, part);
         self.queued += total;
@@ -435,16 +433,15 @@ impl WebSocket {
     /// Queues one frame with `data[range]` as its payload: copied into `staging` (masked
     /// there for a client), or, when long and unmasked, queued as a handle of its own.
     fn push_frame(&mut self, header: &FrameHeader, data: &Bytes, range: Range<usize>) {
-        let mut head = [0; MAX_HEADER_LEN];
-        let head_len = header.encode(&mut head).unwrap_or(0);
+        let head = header.encode_word().to_le_bytes();
         let payload = &data[range.clone()];
         let apart = header.mask.is_none() && payload.len() >= COPY_THRESHOLD;
         let start = self.staging.len();
         self.staging
-            .reserve(MAX_HEADER_LEN + if apart { 0 } else { payload.len() });
-        // A fixed-size copy is a few moves where one of `head_len` bytes would be a call.
+            .reserve(head.len() + if apart { 0 } else { payload.len() });
+        // A fixed-size copy is two moves where one of the header's length would be a call.
         self.staging.extend_from_slice(&head);
-        self.staging.truncate(start + head_len);
+        self.staging.truncate(start + header.encoded_len());
         if apart {
             let staged = self.staging.split().freeze();
             self.queue.push_back(staged);
