@@ -152,7 +152,19 @@ impl Utf8Validator {
     /// [`position`](Utf8Error::position) is the offending byte's offset in the message. A
     /// piece that ends inside a code point is not an error: the unfinished code point is kept
     /// and must be completed by the next piece.
+    #[inline]
     pub fn feed(&mut self, chunk: &[u8]) -> Result<(), Utf8Error> {
+        // A short piece of plain ASCII between code points (most small text messages) needs
+        // no automaton: a few word loads decide, with no call.
+        if self.state == state::ACCEPT && chunk.len() <= BLOCK && is_short_ascii(chunk) {
+            self.advance(chunk.len());
+            return Ok(());
+        }
+        self.run(chunk)
+    }
+
+    /// [`Utf8Validator::feed`] through the automaton.
+    fn run(&mut self, chunk: &[u8]) -> Result<(), Utf8Error> {
         if self.state == state::FAIL {
             return Err(self.error());
         }
@@ -402,6 +414,38 @@ const fn cont(ok: bool, next: u8) -> u8 {
     }
 }
 
+/// Whether `bytes` (at most a block or so) is all ASCII, a word at a time; the last word
+/// overlaps the one before instead of leaving a byte-by-byte tail.
+#[inline]
+fn is_short_ascii(bytes: &[u8]) -> bool {
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    let word = |at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&bytes[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    let half = |at: usize| {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&bytes[at..at + 4]);
+        u64::from(u32::from_le_bytes(w))
+    };
+    let len = bytes.len();
+    let any = match len {
+        0..=3 => bytes.iter().fold(0, |any, &b| any | u64::from(b)),
+        4..=7 => half(0) | half(len - 4),
+        _ => {
+            let mut any = word(len - 8);
+            let mut at = 0;
+            while at + 8 < len {
+                any |= word(at);
+                at += 8;
+            }
+            any
+        }
+    };
+    any & HIGH_BITS == 0
+}
+
 /// The length of `bytes`' leading ASCII, counted in whole 32-byte blocks (a shorter or mixed
 /// remainder is left to the automaton).
 #[inline]
@@ -477,6 +521,19 @@ mod tests {
             let res = whole.feed(input);
             assert_eq!(res.err().map(|e| e.position() as usize), fail_at);
             assert_eq!(whole.status(), status);
+        }
+    }
+
+    #[test]
+    fn short_ascii_check_sees_a_high_byte_anywhere() {
+        let mut bytes = [b'a'; BLOCK + 1];
+        for len in 0..=BLOCK + 1 {
+            assert!(is_short_ascii(&bytes[..len]), "{len}");
+            for at in 0..len {
+                bytes[at] = 0x80;
+                assert!(!is_short_ascii(&bytes[..len]), "{len} {at}");
+                bytes[at] = b'a';
+            }
         }
     }
 

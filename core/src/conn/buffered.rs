@@ -2,6 +2,7 @@
 //! output queue of chunks for vectored writes. Built on the same engine as the no-alloc API.
 
 use alloc::collections::VecDeque;
+use core::ops::Range;
 
 use bytes::{Buf, Bytes, BytesMut};
 
@@ -209,22 +210,19 @@ impl WebSocket {
                 }
                 Step::Event { consumed, event } => (consumed, event),
             };
-            // Every event's bytes end the consumed span: drop what is before them and take
-            // them out whole, with no second handle to the buffer to count and drop.
-            self.rx.advance(event.bytes_start());
-            let bytes = self.rx.split_to(consumed - event.bytes_start()).freeze();
+            // Every event's bytes end the consumed span: take the span out whole and drop
+            // its head from the handle, with no second handle to the buffer to count and
+            // drop. (Advancing `rx` first would store its pointer and length just before
+            // `split_to` loads them as one, a stalled store forward.)
+            let mut bytes = self.rx.split_to(consumed).freeze();
+            bytes.advance(event.bytes_start());
             let incoming = match event {
-                RawEvent::Message {
-                    kind,
-                    first,
-                    last,
-                    compressed,
-                    ..
-                } => {
-                    let data = if compressed {
+                RawEvent::Message { piece, .. } => {
+                    let (kind, last) = (piece.kind(), piece.is_last());
+                    let data = if piece.is_compressed() {
                         self.inflate(kind, &bytes, last)?
                     } else {
-                        self.reassemble(bytes, first, last)
+                        self.reassemble(bytes, piece.is_first(), last)
                     };
                     let Some(data) = data else {
                         continue;
@@ -301,19 +299,20 @@ impl WebSocket {
     /// Queues a whole message (split into frames of at most `Config::max_send_frame_len`).
     /// A server's large payloads are queued without a copy.
     pub fn send(&mut self, message: Message) -> Result<(), SendError> {
-        let kind = message.kind();
-        self.queue_message(kind, message.into_payload(), Part::Whole)
+        // Borrowed, not moved out: a move copies the handle through the stack, where wider
+        // loads of the caller's fresh stores stall.
+        self.queue_message(message.kind(), message.payload(), Part::Whole)
     }
 
     /// Queues a text message.
     pub fn send_text(&mut self, text: &str) -> Result<(), SendError> {
         let data = Bytes::copy_from_slice(text.as_bytes());
-        self.queue_message(MessageKind::Text, data, Part::Whole)
+        self.queue_message(MessageKind::Text, &data, Part::Whole)
     }
 
     /// Queues a binary message.
     pub fn send_binary(&mut self, data: impl Into<Bytes>) -> Result<(), SendError> {
-        self.queue_message(MessageKind::Binary, data.into(), Part::Whole)
+        self.queue_message(MessageKind::Binary, &data.into(), Part::Whole)
     }
 
     /// Queues one fragment of a streamed message (see [`Connection::send_fragment`]).
@@ -323,7 +322,7 @@ impl WebSocket {
         data: impl Into<Bytes>,
         last: bool,
     ) -> Result<(), SendError> {
-        self.queue_message(kind, data.into(), Part::Fragment { last })
+        self.queue_message(kind, &data.into(), Part::Fragment { last })
     }
 
     /// Queues a ping with up to 125 bytes of payload ([`SendError::QueueFull`] at the cap, as
@@ -401,7 +400,7 @@ impl WebSocket {
     fn queue_message(
         &mut self,
         kind: MessageKind,
-        data: Bytes,
+        data: &Bytes,
         part: Part,
     ) -> Result<(), SendError> {
         let opcode = self.conn.begin_message(kind, part)?;
@@ -411,40 +410,49 @@ impl WebSocket {
         let plain_len = self.conn.encoded_len(data.len());
         self.check_room(plain_len)?;
         #[cfg(feature = "deflate")]
-        let (data, compressed, total) = match self.conn.compress_message(&data, part)? {
-            Some(deflated) => {
-                let total = self.conn.encoded_len(deflated.len());
-                (Bytes::from(deflated), true, total)
-            }
+        let deflated = match self.conn.deflate {
+            Some(_) => self.conn.compress_message(data, part)?.map(Bytes::from),
+            None => None,
+        };
+        #[cfg(feature = "deflate")]
+        let (data, compressed, total) = match &deflated {
+            Some(deflated) => (deflated, true, self.conn.encoded_len(deflated.len())),
             None => (data, false, plain_len),
         };
         #[cfg(not(feature = "deflate"))]
         let (compressed, total) = (false, plain_len);
         for (range, opcode, fin) in fragments(opcode, data.len(), max, part.is_last()) {
             let header = self.conn.frame_header(opcode, fin, range.len(), compressed);
-            self.push_frame(&header, data.slice(range));
+            self.push_frame(&header, data, range);
         }
         self.conn.end_message(kind, part);
         self.queued += total;
         Ok(())
     }
 
-    fn push_frame(&mut self, header: &FrameHeader, payload: Bytes) {
-        let mut head = [0; MAX_HEADER_LEN];
-        let head_len = header.encode(&mut head).unwrap_or(0);
-        self.staging.extend_from_slice(&head[..head_len]);
-        match header.mask {
-            Some(key) => {
-                let start = self.staging.len();
-                self.staging.extend_from_slice(&payload);
-                apply_mask(&mut self.staging[start..], key, 0);
-            }
-            None if payload.len() < COPY_THRESHOLD => self.staging.extend_from_slice(&payload),
-            None => {
-                let staged = self.staging.split().freeze();
-                self.queue.push_back(staged);
-                self.queue.push_back(payload);
-            }
+    /// Queues one frame with `data[range]` as its payload: copied into `staging` (masked
+    /// there for a client), or, when long and unmasked, queued as a handle of its own.
+    fn push_frame(&mut self, header: &FrameHeader, data: &Bytes, range: Range<usize>) {
+        let head = header.encode_word().to_le_bytes();
+        let payload = &data[range.clone()];
+        let apart = header.mask.is_none() && payload.len() >= COPY_THRESHOLD;
+        let start = self.staging.len();
+        self.staging
+            .reserve(head.len() + if apart { 0 } else { payload.len() });
+        // A fixed-size copy is two moves where one of the header's length would be a call.
+        self.staging.extend_from_slice(&head);
+        self.staging.truncate(start + header.encoded_len());
+        if apart {
+            let staged = self.staging.split().freeze();
+            self.queue.push_back(staged);
+            // Only a payload queued apart takes a reference (an atomic count) to `data`.
+            self.queue.push_back(data.slice(range));
+            return;
+        }
+        let body = self.staging.len();
+        self.staging.extend_from_slice(payload);
+        if let Some(key) = header.mask {
+            apply_mask(&mut self.staging[body..], key, 0);
         }
     }
 
@@ -455,7 +463,15 @@ impl WebSocket {
     }
 
     /// Moves the control frames the engine queued (pongs, pings, close) into the output.
+    /// Inlined for its test: after almost every read nothing is queued.
+    #[inline(always)]
     fn flush_control(&mut self) {
+        if self.conn.wants_transmit() {
+            self.queue_control();
+        }
+    }
+
+    fn queue_control(&mut self) {
         if self.queued >= self.conn.config.max_send_queue {
             // A peer that pings but never reads would grow the queue without bound; RFC 6455
             // §5.5.3 lets us answer only the most recent ping, and that one can wait. A

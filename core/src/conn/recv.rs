@@ -52,15 +52,58 @@ struct InMessage {
     utf8: Utf8Validator,
 }
 
+/// Where a released piece of payload stands in its message, as bit flags in one byte. (As
+/// four fields the engine would store them a byte at a time and the buffered API load them
+/// back as one word: a stalled store forward on every message.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Piece(u8);
+
+impl Piece {
+    const TEXT: u8 = 1;
+    const FIRST: u8 = 2;
+    const LAST: u8 = 4;
+    const COMPRESSED: u8 = 8;
+
+    fn new(kind: MessageKind, first: bool, last: bool, compressed: bool) -> Self {
+        let flag = |on: bool, bit: u8| if on { bit } else { 0 };
+        Piece(
+            flag(kind == MessageKind::Text, Self::TEXT)
+                | flag(first, Self::FIRST)
+                | flag(last, Self::LAST)
+                | flag(compressed, Self::COMPRESSED),
+        )
+    }
+
+    pub(crate) fn kind(self) -> MessageKind {
+        if self.0 & Self::TEXT != 0 {
+            MessageKind::Text
+        } else {
+            MessageKind::Binary
+        }
+    }
+
+    /// The message's first piece.
+    pub(crate) fn is_first(self) -> bool {
+        self.0 & Self::FIRST != 0
+    }
+
+    /// The message's last piece.
+    pub(crate) fn is_last(self) -> bool {
+        self.0 & Self::LAST != 0
+    }
+
+    /// The message is compressed (permessage-deflate).
+    pub(crate) fn is_compressed(self) -> bool {
+        self.0 & Self::COMPRESSED != 0
+    }
+}
+
 /// An event located by ranges into the caller's buffer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum RawEvent {
     Message {
-        kind: MessageKind,
         payload: Range<usize>,
-        first: bool,
-        last: bool,
-        compressed: bool,
+        piece: Piece,
     },
     Ping(Range<usize>),
     Pong(Range<usize>),
@@ -274,11 +317,8 @@ impl Connection {
             message.utf8.finish()?;
         }
         let event = RawEvent::Message {
-            kind: message.kind,
             payload: start..start + end,
-            first: message.first,
-            last,
-            compressed: message.compressed,
+            piece: Piece::new(message.kind, message.first, last, message.compressed),
         };
         message.first = false;
         frame.remaining -= end as u64;
@@ -344,18 +384,12 @@ impl Connection {
 /// Turns a located event into one borrowing the buffer.
 fn borrow_event(event: RawEvent, buf: &mut [u8]) -> Event<'_> {
     match event {
-        RawEvent::Message {
-            kind,
-            payload,
-            first,
-            last,
-            compressed,
-        } => Event::Message {
-            kind,
+        RawEvent::Message { payload, piece } => Event::Message {
+            kind: piece.kind(),
             payload: &mut buf[payload],
-            first,
-            last,
-            compressed,
+            first: piece.is_first(),
+            last: piece.is_last(),
+            compressed: piece.is_compressed(),
         },
         RawEvent::Ping(range) => Event::Ping(&buf[range]),
         RawEvent::Pong(range) => Event::Pong(&buf[range]),

@@ -189,6 +189,28 @@ impl FrameHeader {
         2 + length_len + if self.mask.is_some() { 4 } else { 0 }
     }
 
+    /// The bytes [`FrameHeader::encode`] writes, as the low [`FrameHeader::encoded_len`]
+    /// bytes of a little-endian word (the rest are zero), for a buffered sender that appends
+    /// a header with one fixed-size copy. Encoded into an array, the header would be stored
+    /// a byte at a time and loaded back a word at a time: a stalled store forward per frame.
+    #[cfg(feature = "alloc")]
+    pub(crate) fn encode_word(&self) -> u128 {
+        let first =
+            (u8::from(self.fin) << 7) | (self.rsv & (RSV1 | RSV2 | RSV3)) | self.opcode.as_u8();
+        let mask_bit = if self.mask.is_some() { 0x80 } else { 0 };
+        // The length field, then the extended length in network byte order and its size.
+        let (len7, extended, extended_len) = match self.payload_len {
+            len @ 0..=125 => (len as u8, 0, 0),
+            len @ 126..=0xFFFF => (126, u128::from((len as u16).swap_bytes()), 2),
+            len => (127, u128::from(len.swap_bytes()), 8),
+        };
+        let mut word = u128::from(first) | u128::from(mask_bit | len7) << 8 | extended << 16;
+        if let Some(key) = self.mask {
+            word |= u128::from(u32::from_le_bytes(key)) << (8 * (2 + extended_len));
+        }
+        word
+    }
+
     /// Writes the header into the start of `out` with the minimal length encoding, returning
     /// the number of bytes written.
     ///
@@ -220,5 +242,49 @@ impl FrameHeader {
             out[at..at + 4].copy_from_slice(&key);
         }
         Ok(len)
+    }
+}
+
+#[cfg(all(test, feature = "alloc"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_holds_the_encoded_bytes() {
+        let lens = [
+            0,
+            1,
+            125,
+            126,
+            127,
+            0xFFFF,
+            0x1_0000,
+            0x0123_4567_89AB,
+            i64::MAX as u64,
+        ];
+        for payload_len in lens {
+            for mask in [None, Some([0xA1, 0xB2, 0xC3, 0xD4])] {
+                for (fin, rsv, opcode) in [
+                    (true, 0, OpCode::Text),
+                    (false, RSV1, OpCode::Binary),
+                    (true, RSV2 | RSV3, OpCode::Ping),
+                ] {
+                    let header = FrameHeader {
+                        fin,
+                        rsv,
+                        opcode,
+                        mask,
+                        payload_len,
+                    };
+                    let mut encoded = [0; 16];
+                    let len = header.encode(&mut encoded).unwrap();
+                    assert_eq!(
+                        header.encode_word().to_le_bytes(),
+                        encoded,
+                        "{header:?} ({len})"
+                    );
+                }
+            }
+        }
     }
 }

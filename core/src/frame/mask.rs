@@ -54,6 +54,11 @@ fn phase(key: [u8; 4], offset: usize) -> [u8; 4] {
 /// compiled with AVX2 enabled.
 #[inline(always)]
 fn mask_in_phase<const LANES: usize>(buf: &mut [u8], key: [u8; 4]) {
+    if buf.len() < LANES {
+        // No body: spare a short payload the set-up of the lanes.
+        mask_words(buf, key);
+        return;
+    }
     let head_len = if buf.len() < ALIGN_MIN {
         0
     } else {
