@@ -22,7 +22,6 @@ use crate::readiness::SHORT_IO_EXHAUSTS;
 use crate::spare::Spare;
 
 const LISTENER: Token = Token(usize::MAX);
-
 pub(crate) const WAKER: Token = Token(usize::MAX - 1);
 
 /// How a loop's connections are set up.
