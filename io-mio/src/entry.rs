@@ -11,6 +11,7 @@ use sansws::handshake::Key;
 use sansws::{CloseCause, Connection, Event, Instant, MessageKind, Read};
 
 use crate::assembly::Assembly;
+use crate::borrowed::{Borrowed, Lender, Received};
 use crate::deflate::{self, ExtensionOffer};
 use crate::error::Error;
 use crate::event_loop::Options;
@@ -51,8 +52,17 @@ pub(crate) struct Offered {
 /// What the loop lends a connection while it handles received bytes.
 #[derive(Debug)]
 pub(crate) struct Lent<'a, H> {
-    pub(crate) handler: &'a mut H,
+    pub(crate) app: App<'a, H>,
     pub(crate) options: &'a Options,
+    /// Payloads sent from the received bytes, written before those bytes are reused (held
+    /// by the `Conn` of the message being handled, apart from the rest).
+    pub(crate) borrowed: &'a mut Borrowed,
+}
+
+/// What handing a message over takes from the loop.
+#[derive(Debug)]
+pub(crate) struct App<'a, H> {
+    pub(crate) handler: &'a mut H,
     /// The loop's buffer for inflating a compressed message (one is delivered at a time).
     pub(crate) inflated: &'a mut Vec<u8>,
     pub(crate) spare: &'a mut Spare,
@@ -157,7 +167,7 @@ impl Entry {
     ) -> usize {
         let was_open = self.is_open();
         let start = match self.phase {
-            Phase::Request => self.read_request(now, buf, lent.handler, lent.options),
+            Phase::Request => self.read_request(now, buf, lent.app.handler, lent.options),
             Phase::Response(..) => self.read_response(now, buf, &lent.options.limits),
             Phase::Open => Some(0),
             Phase::Failed => None,
@@ -172,8 +182,9 @@ impl Entry {
         };
         if !was_open {
             self.opened = true;
-            lent.handler.on_open(&mut self.conn(id, now));
+            lent.app.handler.on_open(&mut self.conn(id, now));
         }
+        let received = Received::of(buf);
         // Stops at the end of the bytes too: an empty read would only say so.
         while self.is_open() && start < buf.len() {
             let at = start;
@@ -196,6 +207,7 @@ impl Entry {
                 out: &mut self.out,
                 stream: &self.stream,
                 subprotocol: self.subprotocol.as_deref(),
+                lender: Some(Lender::new(received, lent.borrowed)),
             };
             // A piece of a message that did not arrive whole: (kind, length, last, compressed).
             let mut piece = None;
@@ -209,14 +221,14 @@ impl Entry {
                 } => {
                     if first && last {
                         let message = Message { kind, payload };
-                        hand_over(&mut conn, message, compressed, lent);
+                        hand_over(&mut conn, message, compressed, &mut lent.app);
                         self.assembly.whole();
                     } else {
                         piece = Some((kind, payload.len(), last, compressed));
                     }
                 }
-                Event::Ping(payload) => lent.handler.on_ping(&mut conn, payload),
-                Event::Pong(payload) => lent.handler.on_pong(&mut conn, payload),
+                Event::Ping(payload) => lent.app.handler.on_ping(&mut conn, payload),
+                Event::Pong(payload) => lent.app.handler.on_pong(&mut conn, payload),
                 Event::Close(_) => {}
             }
             if let Some(piece) = piece {
@@ -226,7 +238,7 @@ impl Entry {
         }
         drain_control(&mut self.core, &mut self.out);
         if self.core.is_closed() {
-            self.assembly.clear(lent.spare);
+            self.assembly.clear(lent.app.spare);
             return buf.len();
         }
         start
@@ -253,7 +265,7 @@ impl Entry {
                 .start_frame(self.core.frame_remaining() + len as u64);
         }
         self.assembly
-            .push(&buf[payload..], payload, last, lent.spare);
+            .push(&buf[payload..], payload, last, lent.app.spare);
         if last {
             self.deliver(id, now, kind, compressed, lent);
         }
@@ -290,7 +302,7 @@ impl Entry {
         }
         drain_control(&mut self.core, &mut self.out);
         if self.core.is_closed() {
-            self.assembly.clear(lent.spare);
+            self.assembly.clear(lent.app.spare);
         } else if kept < n {
             // Not expected (reads stop at the frame's end and the core hands out every payload
             // byte it has), but bytes past the frame must still be parsed.
@@ -313,13 +325,15 @@ impl Entry {
     ) {
         if self.tail.is_empty() {
             let consumed = self.process(id, now, &mut read[..n], lent);
+            self.write_borrowed(&read[..n], lent.borrowed);
             self.tail.extend_from_slice(&read[consumed..n]);
-            self.assembly.settle(read, true, lent.spare);
+            self.assembly.settle(read, true, lent.app.spare);
         } else {
             let mut tail = core::mem::take(&mut self.tail);
             tail.extend_from_slice(&read[..n]);
             let consumed = self.process(id, now, &mut tail, lent);
-            self.assembly.settle(&mut tail, false, lent.spare);
+            self.write_borrowed(&tail, lent.borrowed);
+            self.assembly.settle(&mut tail, false, lent.app.spare);
             tail.drain(..consumed);
             if tail.is_empty() {
                 tail = Vec::new();
@@ -344,10 +358,16 @@ impl Entry {
             out: &mut self.out,
             stream: &self.stream,
             subprotocol: self.subprotocol.as_deref(),
+            lender: None,
         };
         let payload = self.assembly.message();
-        hand_over(&mut conn, Message { kind, payload }, compressed, lent);
-        self.assembly.finish(lent.spare);
+        hand_over(
+            &mut conn,
+            Message { kind, payload },
+            compressed,
+            &mut lent.app,
+        );
+        self.assembly.finish(lent.app.spare);
     }
 
     fn conn(&mut self, id: ConnId, now: Instant) -> Conn<'_> {
@@ -358,6 +378,7 @@ impl Entry {
             out: &mut self.out,
             stream: &self.stream,
             subprotocol: self.subprotocol.as_deref(),
+            lender: None,
         }
     }
 
@@ -371,6 +392,19 @@ impl Entry {
     /// does not take: the 101 answer then never costs an idle connection a buffer.
     fn write_through(&mut self, bytes: &[u8]) {
         write_through(&self.stream, bytes, &[], &mut self.out);
+    }
+
+    /// Writes the output with the payloads borrowed from `received` (the bytes just
+    /// processed) in their places, before those bytes are reused; what the socket does not
+    /// take is copied into the output.
+    #[inline]
+    fn write_borrowed(&mut self, received: &[u8], borrowed: &mut Borrowed) {
+        if !borrowed.is_empty() {
+            borrowed.write(&self.stream, received, &mut self.out, &mut self.out_pos);
+            if self.out.is_empty() && self.out.capacity() > KEEP_OUT {
+                self.out = Vec::new();
+            }
+        }
     }
 
     /// Writes queued output until it is all out or the socket is full.
@@ -415,29 +449,25 @@ fn hand_over<H: Handler>(
     conn: &mut Conn<'_>,
     message: Message<'_>,
     compressed: bool,
-    lent: &mut Lent<'_, H>,
+    app: &mut App<'_, H>,
 ) {
     if compressed {
-        hand_over_inflated(conn, message, lent);
+        hand_over_inflated(conn, message, app);
     } else {
-        lent.handler.on_message(conn, message);
+        app.handler.on_message(conn, message);
     }
 }
 
 /// A message that fails to inflate is not delivered: the core failed the connection and
 /// queued its close frame, and `on_close` reports why.
 #[inline(never)]
-fn hand_over_inflated<H: Handler>(
-    conn: &mut Conn<'_>,
-    message: Message<'_>,
-    lent: &mut Lent<'_, H>,
-) {
+fn hand_over_inflated<H: Handler>(conn: &mut Conn<'_>, message: Message<'_>, app: &mut App<'_, H>) {
     let kind = message.kind;
-    if let Some(payload) = deflate::inflate(conn.core, kind, message.payload, lent.inflated) {
-        lent.handler.on_message(conn, Message { kind, payload });
+    if let Some(payload) = deflate::inflate(conn.core, kind, message.payload, app.inflated) {
+        app.handler.on_message(conn, Message { kind, payload });
     }
-    if lent.inflated.capacity() > KEEP_INFLATED {
-        lent.spare.give(core::mem::take(lent.inflated));
+    if app.inflated.capacity() > KEEP_INFLATED {
+        app.spare.give(core::mem::take(app.inflated));
     }
 }
 
@@ -452,6 +482,133 @@ mod tests {
             std::net::TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
         let core = Connection::server(Config::default(), Instant::ZERO);
         Entry::new(TcpStream::from_std(stream), core, phase, 1)
+    }
+
+    /// Echoes every message (as many times as asked), recording what each send returned.
+    struct Echo {
+        times: usize,
+        results: Vec<Result<(), sansws::SendError>>,
+    }
+
+    impl Handler for Echo {
+        fn on_message(&mut self, conn: &mut Conn<'_>, message: Message<'_>) {
+            for _ in 0..self.times {
+                let result = conn.send(message.kind, message.payload);
+                self.results.push(result);
+            }
+        }
+    }
+
+    /// An open server entry on a nonblocking socket, its blocking peer, and a client core to
+    /// encode the peer's frames.
+    fn open_pair(config: Config) -> (Entry, std::net::TcpStream, Connection) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let peer =
+            std::net::TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+        peer.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .expect("timeout");
+        let (stream, _) = listener.accept().expect("accept");
+        stream.set_nonblocking(true).expect("nonblocking");
+        let mut core = Connection::server(config, Instant::ZERO);
+        core.upgraded(Instant::ZERO);
+        let entry = Entry::new(TcpStream::from_std(stream), core, Phase::Open, 1);
+        let mut client = Connection::client(Config::default(), |key| key.fill(3), Instant::ZERO);
+        client.upgraded(Instant::ZERO);
+        (entry, peer, client)
+    }
+
+    /// Hands `wire` to the entry as one read, echoing with `handler`.
+    fn receive_all(entry: &mut Entry, handler: &mut Echo, wire: &mut Vec<u8>) {
+        let options = Options::default();
+        let (mut inflated, mut spare) = (Vec::new(), Spare::new(0));
+        let mut borrowed = Borrowed::default();
+        let mut lent = Lent {
+            app: App {
+                handler,
+                inflated: &mut inflated,
+                spare: &mut spare,
+            },
+            options: &options,
+            borrowed: &mut borrowed,
+        };
+        let n = wire.len();
+        entry.receive(ConnId(0), Instant::ZERO, wire, n, &mut lent);
+        assert!(
+            borrowed.is_empty(),
+            "nothing borrowed outlives the received bytes"
+        );
+    }
+
+    /// Echoed payloads of 1 KiB or more go out from the read buffer, never through the
+    /// output buffer, in order with the pongs and small messages around them.
+    #[test]
+    fn echoes_go_out_from_the_read_buffer_in_order() {
+        let (mut server, mut peer, mut client) = open_pair(Config::default());
+        let big: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
+        let mut wire = Vec::new();
+        let ping = |client: &mut Connection, payload: &[u8], wire: &mut Vec<u8>| {
+            let mut frame = [0; 14 + 125];
+            let n = client.ping(payload, &mut frame).expect("ping");
+            wire.extend_from_slice(&frame[..n]);
+        };
+        ping(&mut client, b"p1", &mut wire);
+        let binary = MessageKind::Binary;
+        (client.send_to_vec(binary, &big, &mut wire)).expect("send");
+        ping(&mut client, b"p2", &mut wire);
+        (client.send_to_vec(MessageKind::Text, b"small", &mut wire)).expect("send");
+        (client.send_to_vec(binary, &big[1000..], &mut wire)).expect("send");
+
+        let mut echo = Echo {
+            times: 1,
+            results: Vec::new(),
+        };
+        receive_all(&mut server, &mut echo, &mut wire);
+        assert!(echo.results.iter().all(Result::is_ok));
+        assert!(!server.wants_write(), "all written by the receive");
+        assert!(
+            server.out.capacity() < 1000,
+            "the output buffer never held a payload: {}",
+            server.out.capacity()
+        );
+
+        let want = [
+            &[0x8A, 2][..],
+            b"p1",
+            &[0x82, 126, 0x0B, 0xB8],
+            &big,
+            &[0x8A, 2],
+            b"p2",
+            &[0x81, 5],
+            b"small",
+            &[0x82, 126, 0x07, 0xD0],
+            &big[1000..],
+        ]
+        .concat();
+        let mut got = vec![0; want.len()];
+        std::io::Read::read_exact(&mut peer, &mut got).expect("read");
+        assert!(got == want);
+    }
+
+    /// Borrowed payloads count toward `max_send_queue` like copied ones.
+    #[test]
+    fn borrowed_payloads_count_toward_the_send_queue_cap() {
+        // Two echoes (2,004 bytes each, with their headers) reach it.
+        let config = Config {
+            max_send_queue: 4000,
+            ..Config::default()
+        };
+        let (mut server, mut peer, mut client) = open_pair(config);
+        let mut wire = Vec::new();
+        (client.send_to_vec(MessageKind::Binary, &[5; 2000], &mut wire)).expect("send");
+        let mut echo = Echo {
+            times: 3,
+            results: Vec::new(),
+        };
+        receive_all(&mut server, &mut echo, &mut wire);
+        let full = Err(sansws::SendError::QueueFull);
+        assert_eq!(echo.results, [Ok(()), Ok(()), full]);
+        let mut got = vec![0; 2 * 2004];
+        std::io::Read::read_exact(&mut peer, &mut got).expect("two echoes");
     }
 
     #[test]
@@ -507,16 +664,20 @@ mod tests {
         let mut handler = Lengths(Vec::new());
         let mut inflated = Vec::new();
         let mut spare = Spare::new(4 << 20);
+        let mut borrowed = Borrowed::default();
         for len in [1000, 1 << 20, 2000] {
             let mut wire = Vec::new();
             (client.send_to_vec(MessageKind::Binary, &vec![0; len], &mut wire)).expect("send");
             assert_eq!(wire[0], 0xC2, "compressed");
             let n = wire.len();
             let mut lent = Lent {
-                handler: &mut handler,
+                app: App {
+                    handler: &mut handler,
+                    inflated: &mut inflated,
+                    spare: &mut spare,
+                },
                 options: &options,
-                inflated: &mut inflated,
-                spare: &mut spare,
+                borrowed: &mut borrowed,
             };
             server.receive(ConnId(0), Instant::ZERO, &mut wire, n, &mut lent);
             assert_eq!(handler.0.last(), Some(&len), "delivered inflated");

@@ -14,8 +14,9 @@ use sansws::entropy::os_entropy;
 use sansws::handshake::{ClientRequest, Header, Key, Limits, WriteError, WsUrl};
 use sansws::{Config, Connection, Instant};
 
+use crate::borrowed::Borrowed;
 use crate::deflate::ExtensionOffer;
-use crate::entry::{Entry, Lent, Offered, Phase};
+use crate::entry::{App, Entry, Lent, Offered, Phase};
 use crate::error::Error;
 use crate::handler::{append_with, drain_control, Conn, ConnId, Handler};
 use crate::readiness::SHORT_IO_EXHAUSTS;
@@ -111,6 +112,8 @@ pub struct EventLoop<H> {
     /// Where compressed messages are inflated for the handler, one at a time.
     inflated: Vec<u8>,
     spare: Spare,
+    /// Payloads sent from the bytes just read, until they are written.
+    borrowed: Borrowed,
     origin: std::time::Instant,
     /// The clock as last read: once before a turn's wait and once after it; a turn's work
     /// takes microseconds to milliseconds, and deadlines are seconds apart.
@@ -136,6 +139,7 @@ impl<H: Handler> EventLoop<H> {
             buf: vec![0; options.read_buffer_len.max(4096)],
             inflated: Vec::new(),
             spare: Spare::new(options.spare_buffers_len),
+            borrowed: Borrowed::default(),
             origin: std::time::Instant::now(),
             now: Instant::ZERO,
             handler,
@@ -361,10 +365,13 @@ impl<H: Handler> EventLoop<H> {
         let read_len = self.options.read_buffer_len.max(4096);
         let now = self.now;
         let mut lent = Lent {
-            handler: &mut self.handler,
+            app: App {
+                handler: &mut self.handler,
+                inflated: &mut self.inflated,
+                spare: &mut self.spare,
+            },
             options: &self.options,
-            inflated: &mut self.inflated,
-            spare: &mut self.spare,
+            borrowed: &mut self.borrowed,
         };
         loop {
             let Some(entry) = self.entries.get_mut(index).and_then(Option::as_mut) else {
@@ -380,7 +387,7 @@ impl<H: Handler> EventLoop<H> {
             // A large frame under way is read straight into the connection's own buffer, as
             // much of it as the room holds (the room grows with what the message received:
             // one read per socket buffer's worth, not per loop buffer's).
-            let (read, asked) = match entry.assembly.room(usize::MAX, lent.spare) {
+            let (read, asked) = match entry.assembly.room(usize::MAX, lent.app.spare) {
                 Some(room) => {
                     let asked = room.len();
                     (entry.stream.read(room).map(|n| (n, true)), asked)
@@ -550,6 +557,7 @@ impl<H: Handler> EventLoop<H> {
             out: &mut entry.out,
             stream: &entry.stream,
             subprotocol: entry.subprotocol.as_deref(),
+            lender: None,
         });
         self.finish(id.0);
         Some(result)

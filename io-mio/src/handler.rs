@@ -4,6 +4,7 @@ use mio::net::TcpStream;
 use sansws::frame::MAX_HEADER_LEN;
 use sansws::handshake::Request;
 
+use crate::borrowed::{Lender, BORROW_MIN};
 use crate::error::Error;
 use crate::output::{unmasked_header, write_through, WRITE_THROUGH_MIN};
 use sansws::{CloseCause, CloseCode, Connection, Instant, MessageKind, SendError};
@@ -97,6 +98,8 @@ pub struct Conn<'a> {
     pub(crate) out: &'a mut Vec<u8>,
     pub(crate) stream: &'a TcpStream,
     pub(crate) subprotocol: Option<&'a str>,
+    /// While received bytes are handled: payloads lying in them may go out from there.
+    pub(crate) lender: Option<Lender<'a>>,
 }
 
 impl Conn<'_> {
@@ -125,37 +128,57 @@ impl Conn<'_> {
         self.send(MessageKind::Binary, data)
     }
 
-    /// Queues a message of `kind` (text must be UTF-8). A server's message of 64 KiB or more
-    /// is written to the socket right away when nothing is queued, without being copied;
-    /// only what the socket does not take is queued. With permessage-deflate on, messages of
-    /// at least `DeflateConfig::min_compress_len` bytes are compressed into the queue
-    /// instead (one that does not shrink goes as it is).
+    /// Queues a message of `kind` (text must be UTF-8). A server does not copy a payload of
+    /// 1 KiB or more that lies where the loop received it (an echo, a relay, sent from inside
+    /// the callback): it goes out from there with the rest of the output, before the loop
+    /// reads again. A server's message of 64 KiB or more is written to the socket right away
+    /// when nothing is queued, without being copied. Only what the socket does not take is
+    /// copied into the output buffer. With permessage-deflate on, messages of at least
+    /// `DeflateConfig::min_compress_len` bytes are compressed into the queue instead (one
+    /// that does not shrink goes as it is).
     ///
     /// Refused with [`SendError::QueueFull`] while the unwritten output is at
     /// `Config::max_send_queue` (a slow consumer).
     pub fn send(&mut self, kind: MessageKind, payload: &[u8]) -> Result<(), SendError> {
-        if !self.out.is_empty() && self.out.len() >= self.core.config().max_send_queue {
+        let queued = self.out.len() + self.lender.as_ref().map_or(0, Lender::pending);
+        if queued != 0 && queued >= self.core.config().max_send_queue {
             return Err(SendError::QueueFull);
         }
-        if payload.len() >= WRITE_THROUGH_MIN && self.out.is_empty() {
-            return self.send_large(kind, payload);
+        if payload.len() >= BORROW_MIN {
+            return self.send_uncopied(kind, payload, queued);
         }
         self.core.send_to_vec(kind, payload, self.out).map(|_| ())
     }
 
-    /// Sends a large message while nothing is queued: straight to the socket, without
-    /// copying it into the output buffer first, when the core would only put a header before
-    /// it (not when it may compress it). (Out of line, so the small-message path stays lean.)
+    /// Sends a message without copying it when the core would only put a header before it
+    /// (not when it masks, splits or may compress it): borrowed from the received bytes, or
+    /// written straight out when it is large and nothing is queued. (Out of line, so the
+    /// small-message path stays lean.)
     #[inline(never)]
-    fn send_large(&mut self, kind: MessageKind, payload: &[u8]) -> Result<(), SendError> {
+    fn send_uncopied(
+        &mut self,
+        kind: MessageKind,
+        payload: &[u8],
+        queued: usize,
+    ) -> Result<(), SendError> {
         let mut head = [0; MAX_HEADER_LEN];
-        match unmasked_header(self.core, kind, payload.len(), &mut head) {
-            Some(head_len) => {
-                write_through(self.stream, &head[..head_len], payload, self.out);
-                Ok(())
+        let Some(head_len) = unmasked_header(self.core, kind, payload.len(), &mut head) else {
+            return self.core.send_to_vec(kind, payload, self.out).map(|_| ());
+        };
+        let head = &head[..head_len];
+        if let Some(lender) = &mut self.lender {
+            if lender.lend(payload, self.out.len() + head_len) {
+                self.out.extend_from_slice(head);
+                return Ok(());
             }
-            None => self.core.send_to_vec(kind, payload, self.out).map(|_| ()),
         }
+        if payload.len() >= WRITE_THROUGH_MIN && queued == 0 {
+            write_through(self.stream, head, payload, self.out);
+        } else {
+            self.out.extend_from_slice(head);
+            self.out.extend_from_slice(payload);
+        }
+        Ok(())
     }
 
     /// Queues a ping (at most 125 bytes).

@@ -6,9 +6,11 @@
 //! and send through a [`Conn`]. Every socket is read into one loop-wide buffer; a connection
 //! keeps only the bytes it could not consume yet, so an idle connection holds no buffer. A
 //! large frame is the exception while it lasts: the rest of it is read straight into a
-//! buffer of its connection's own, and a large message a server sends is written straight
-//! from where it lies, so neither is copied in user space. [`serve_sharded`] runs one loop
-//! per core.
+//! buffer of its connection's own. What a server sends is not copied either when it can go
+//! out from where it lies: a payload of 1 KiB or more sent from the bytes just received (an
+//! echo, a relay) is written from the read buffer, with the rest of the output, in one
+//! vectored write, and a large message is written straight out. [`serve_sharded`] runs one
+//! loop per core.
 //!
 //! With feature `deflate` (on by default) clients offer permessage-deflate (RFC 7692) and
 //! servers accept it, per `ClientOptions::deflate` and `Options::deflate`. Compressed
@@ -35,6 +37,7 @@
 #![forbid(unsafe_code)]
 
 mod assembly;
+mod borrowed;
 mod deflate;
 mod entry;
 mod error;

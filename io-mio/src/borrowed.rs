@@ -1,0 +1,282 @@
+//! Payloads sent from where they were received. A message a server sends from inside a
+//! callback whose payload lies in the buffer the loop just read into (an echo, a relay) is not
+//! copied into the connection's output: the output notes where it lies, and it goes out with
+//! the rest of the output in one vectored write before that buffer is reused. Only what the
+//! socket does not take then is copied (a slow peer's share).
+
+use std::io::{self, IoSlice, Write};
+
+use mio::net::TcpStream;
+
+/// Payloads shorter than this are copied: the copy costs less than one more slice for the
+/// kernel to gather.
+pub(crate) const BORROW_MIN: usize = 1024;
+
+/// At most this many payloads wait in one write; more are copied (so the write's slice list
+/// stays small and on the stack).
+const MAX_PIECES: usize = 16;
+
+/// A payload waiting in the received buffer: it goes out after the first `at` bytes of the
+/// output, and is `buf[start..start + len]` of the received buffer.
+#[derive(Debug, Clone, Copy)]
+struct Piece {
+    at: usize,
+    start: usize,
+    len: usize,
+}
+
+/// The payloads waiting in the received buffer, in order (one list for the whole loop: one
+/// connection's received bytes are handled at a time).
+#[derive(Debug, Default)]
+pub(crate) struct Borrowed {
+    pieces: Vec<Piece>,
+    /// Their lengths, summed.
+    len: usize,
+}
+
+/// Where the received buffer lies in memory: its address range, compared with a payload's,
+/// never turned back into a pointer (the bytes are read from the buffer itself when they are
+/// written).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Received {
+    base: usize,
+    len: usize,
+}
+
+impl Received {
+    pub(crate) fn of(buf: &[u8]) -> Self {
+        Received {
+            base: buf.as_ptr() as usize,
+            len: buf.len(),
+        }
+    }
+}
+
+/// What a callback may borrow from (the received buffer), and where to note what it borrows.
+#[derive(Debug)]
+pub(crate) struct Lender<'a> {
+    received: Received,
+    borrowed: &'a mut Borrowed,
+}
+
+impl<'a> Lender<'a> {
+    /// Payloads lying in `received` may be borrowed (noted in `borrowed`) until
+    /// [`Borrowed::write`] is given the same bytes, unchanged as far as the pieces go.
+    pub(crate) fn new(received: Received, borrowed: &'a mut Borrowed) -> Self {
+        Lender { received, borrowed }
+    }
+
+    /// Notes `payload` to go out after the first `at` bytes of the output, if it lies in the
+    /// received buffer and the list has room; `false` if it must be copied.
+    pub(crate) fn lend(&mut self, payload: &[u8], at: usize) -> bool {
+        let Received { base, len } = self.received;
+        let start = (payload.as_ptr() as usize).wrapping_sub(base);
+        let inside = start <= len && payload.len() <= len - start;
+        if !inside || self.borrowed.pieces.len() == MAX_PIECES {
+            return false;
+        }
+        let len = payload.len();
+        self.borrowed.pieces.push(Piece { at, start, len });
+        self.borrowed.len += len;
+        true
+    }
+
+    /// Bytes borrowed so far, not written yet.
+    pub(crate) fn pending(&self) -> usize {
+        self.borrowed.len
+    }
+}
+
+impl Borrowed {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.pieces.is_empty()
+    }
+
+    /// Writes `out[pos..]` with the borrowed pieces of `received` in their places, once (a
+    /// short write means the socket is full), then copies into `out` what was not written,
+    /// leaving nothing borrowed. A failed write is left for the next flush of `out` to report.
+    pub(crate) fn write(
+        &mut self,
+        stream: &TcpStream,
+        received: &[u8],
+        out: &mut Vec<u8>,
+        pos: &mut usize,
+    ) {
+        let written = {
+            let mut slices = [IoSlice::new(&[]); 2 * MAX_PIECES + 1];
+            let mut count = 0;
+            for part in self.parts(received, out, *pos) {
+                slices[count] = IoSlice::new(part);
+                count += 1;
+            }
+            write_once(stream, &slices[..count])
+        };
+        let total = out.len() - *pos + self.len;
+        if written < total {
+            let mut rest = Vec::with_capacity(total - written);
+            let mut skip = written;
+            for part in self.parts(received, out, *pos) {
+                let from = skip.min(part.len());
+                rest.extend_from_slice(&part[from..]);
+                skip -= from;
+            }
+            *out = rest;
+        } else {
+            out.clear();
+        }
+        *pos = 0;
+        self.pieces.clear();
+        self.len = 0;
+    }
+
+    /// The output in order: stretches of `out` from `pos`, with the borrowed pieces between
+    /// them; empty stretches left out.
+    fn parts<'s>(
+        &'s self,
+        received: &'s [u8],
+        out: &'s [u8],
+        pos: usize,
+    ) -> impl Iterator<Item = &'s [u8]> + 's {
+        let mut from = pos;
+        let between = self.pieces.iter().flat_map(move |piece| {
+            let owned = &out[from..piece.at];
+            from = piece.at;
+            [owned, &received[piece.start..piece.start + piece.len]]
+        });
+        let last = self.pieces.last().map_or(pos, |piece| piece.at);
+        between
+            .chain(core::iter::once(&out[last..]))
+            .filter(|part| !part.is_empty())
+    }
+}
+
+/// One vectored write; the bytes it took (0 if it took none or failed).
+fn write_once(mut stream: &TcpStream, slices: &[IoSlice<'_>]) -> usize {
+    loop {
+        match stream.write_vectored(slices) {
+            Ok(n) => return n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(_) => return 0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+    use std::time::Duration;
+
+    /// A nonblocking mio socket and its blocking peer.
+    fn pair() -> (TcpStream, std::net::TcpStream) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let peer =
+            std::net::TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+        peer.set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        let (stream, _) = listener.accept().expect("accept");
+        stream.set_nonblocking(true).expect("nonblocking");
+        (TcpStream::from_std(stream), peer)
+    }
+
+    /// Queues `b"<0>"`, piece 0, `b"<1>"`, piece 1, `b"<2>"` after what `out` holds, where
+    /// the pieces are the halves of `received` past its first byte: what a callback would.
+    fn queue(received: &[u8], borrowed: &mut Borrowed, out: &mut Vec<u8>) {
+        let mut lender = Lender::new(Received::of(received), borrowed);
+        let half = (received.len() - 1) / 2;
+        out.extend_from_slice(b"<0>");
+        assert!(lender.lend(&received[1..1 + half], out.len()));
+        out.extend_from_slice(b"<1>");
+        assert!(lender.lend(&received[1 + half..], out.len()));
+        out.extend_from_slice(b"<2>");
+        assert_eq!(lender.pending(), received.len() - 1);
+    }
+
+    fn expected(received: &[u8]) -> Vec<u8> {
+        let half = (received.len() - 1) / 2;
+        [
+            b"<0>",
+            &received[1..1 + half],
+            b"<1>",
+            &received[1 + half..],
+            b"<2>",
+        ]
+        .concat()
+    }
+
+    #[test]
+    fn only_payloads_inside_the_received_bytes_are_borrowed() {
+        let buf = vec![7u8; 4096];
+        let (received, outside) = buf.split_at(2048);
+        let mut borrowed = Borrowed::default();
+        let mut lender = Lender::new(Received::of(received), &mut borrowed);
+        assert!(!lender.lend(outside, 0), "after the received bytes");
+        assert!(!lender.lend(&buf[2000..2100], 0), "straddling their end");
+        assert!(!lender.lend(&[7; 2048], 0), "elsewhere");
+        assert!(lender.lend(received, 0), "all of them");
+        assert!(lender.lend(&received[2048..], 0), "empty, at the end");
+        assert_eq!(lender.pending(), 2048);
+    }
+
+    #[test]
+    fn a_full_list_makes_the_sender_copy() {
+        let received = vec![1u8; 64];
+        let mut borrowed = Borrowed::default();
+        let mut lender = Lender::new(Received::of(&received), &mut borrowed);
+        for at in 0..MAX_PIECES {
+            assert!(lender.lend(&received[at..at + 1], at));
+        }
+        assert!(!lender.lend(&received[..1], MAX_PIECES));
+        assert_eq!(borrowed.pieces.len(), MAX_PIECES);
+    }
+
+    #[test]
+    fn written_in_order_with_the_output_around_them() {
+        let (stream, mut peer) = pair();
+        let received: Vec<u8> = (0..3001).map(|i: u32| (i % 251) as u8).collect();
+        let mut borrowed = Borrowed::default();
+        let mut out = Vec::new();
+        queue(&received, &mut borrowed, &mut out);
+        let mut pos = 0;
+        borrowed.write(&stream, &received, &mut out, &mut pos);
+        assert!(out.is_empty() && pos == 0 && borrowed.is_empty());
+        let want = expected(&received);
+        let mut wire = vec![0; want.len()];
+        peer.read_exact(&mut wire).expect("read");
+        assert_eq!(wire, want);
+    }
+
+    #[test]
+    fn what_the_socket_does_not_take_is_copied_in_order() {
+        let (stream, mut peer) = pair();
+        // More than the socket buffers hold: the write is partial.
+        let received: Vec<u8> = (0..(32 << 20) + 1).map(|i: u32| (i % 251) as u8).collect();
+        let mut borrowed = Borrowed::default();
+        let mut out = b"written before".to_vec();
+        let mut pos = out.len();
+        queue(&received, &mut borrowed, &mut out);
+        let want = expected(&received);
+        borrowed.write(&stream, &received, &mut out, &mut pos);
+        assert!(borrowed.is_empty() && pos == 0);
+        assert!(!out.is_empty() && out.len() < want.len(), "a partial write");
+        let mut wire = vec![0; want.len() - out.len()];
+        peer.read_exact(&mut wire).expect("what was written");
+        wire.extend_from_slice(&out);
+        assert!(wire == want, "the written bytes, then the copied rest");
+    }
+
+    #[test]
+    fn a_full_socket_leaves_it_all_copied() {
+        let (stream, peer) = pair();
+        let mut filler = &stream;
+        while filler.write(&[0; 1 << 16]).is_ok() {}
+        let received = vec![9u8; 5001];
+        let mut borrowed = Borrowed::default();
+        let mut out = Vec::new();
+        queue(&received, &mut borrowed, &mut out);
+        let mut pos = 0;
+        borrowed.write(&stream, &received, &mut out, &mut pos);
+        assert_eq!(out, expected(&received));
+        drop(peer);
+    }
+}
