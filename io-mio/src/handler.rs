@@ -209,8 +209,17 @@ pub(crate) fn append_with<E>(
     result.map(|_| ())
 }
 
-/// Moves the control frames the core queued (pongs, pings, close) into `out`.
+/// Moves the control frames the core queued (pongs, pings, close) into `out`. (Checked
+/// inline: it runs after every message, and there is rarely one.)
+#[inline]
 pub(crate) fn drain_control(core: &mut Connection, out: &mut Vec<u8>) {
+    if core.wants_transmit() {
+        drain_queued_control(core, out);
+    }
+}
+
+#[inline(never)]
+fn drain_queued_control(core: &mut Connection, out: &mut Vec<u8>) {
     while core.wants_transmit() {
         let room = 3 * (14 + 125);
         if append_with(out, room, |buf| core.poll_transmit(buf)).is_err() {

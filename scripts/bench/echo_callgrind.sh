@@ -23,7 +23,7 @@ LOAD=${LOAD:-$ROOT/target/release/load}
 # A port the kernel just handed out is free.
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
-valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out" \
+valgrind --tool=callgrind ${CG_FLAGS:-} --callgrind-out-file="$OUT/callgrind.out" \
     "$SERVER" "127.0.0.1:$PORT" >"$OUT/server.log" 2>&1 &
 PID=$!
 trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true' EXIT
