@@ -139,6 +139,7 @@ impl Conn<'_> {
     ///
     /// Refused with [`SendError::QueueFull`] while the unwritten output is at
     /// `Config::max_send_queue` (a slow consumer).
+    #[inline]
     pub fn send(&mut self, kind: MessageKind, payload: &[u8]) -> Result<(), SendError> {
         let queued = self.out.len() + self.lender.as_ref().map_or(0, Lender::pending);
         if queued != 0 && queued >= self.core.config().max_send_queue {

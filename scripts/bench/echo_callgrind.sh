@@ -10,7 +10,7 @@
 #
 # Needs valgrind and a release build of benches' `load` (target/release/load). Prints
 # `ir_total=… msgs=… ir_per_msg=…`; the callgrind output stays in $OUT (default: a temp dir)
-# for callgrind_annotate.
+# for callgrind_annotate. CG_FLAGS adds callgrind options (e.g. --dump-instr=yes).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
