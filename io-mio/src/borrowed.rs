@@ -164,20 +164,8 @@ fn write_once(mut stream: &TcpStream, slices: &[IoSlice<'_>]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::socket_pair as pair;
     use std::io::Read;
-    use std::time::Duration;
-
-    /// A nonblocking mio socket and its blocking peer.
-    fn pair() -> (TcpStream, std::net::TcpStream) {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let peer =
-            std::net::TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
-        peer.set_read_timeout(Some(Duration::from_secs(10)))
-            .expect("timeout");
-        let (stream, _) = listener.accept().expect("accept");
-        stream.set_nonblocking(true).expect("nonblocking");
-        (TcpStream::from_std(stream), peer)
-    }
 
     /// Queues `b"<0>"`, piece 0, `b"<1>"`, piece 1, `b"<2>"` after what `out` holds, where
     /// the pieces are the halves of `received` past its first byte: what a callback would.

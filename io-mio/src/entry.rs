@@ -502,16 +502,10 @@ mod tests {
     /// An open server entry on a nonblocking socket, its blocking peer, and a client core to
     /// encode the peer's frames.
     fn open_pair(config: Config) -> (Entry, std::net::TcpStream, Connection) {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let peer =
-            std::net::TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
-        peer.set_read_timeout(Some(std::time::Duration::from_secs(10)))
-            .expect("timeout");
-        let (stream, _) = listener.accept().expect("accept");
-        stream.set_nonblocking(true).expect("nonblocking");
+        let (stream, peer) = crate::test_support::socket_pair();
         let mut core = Connection::server(config, Instant::ZERO);
         core.upgraded(Instant::ZERO);
-        let entry = Entry::new(TcpStream::from_std(stream), core, Phase::Open, 1);
+        let entry = Entry::new(stream, core, Phase::Open, 1);
         let mut client = Connection::client(Config::default(), |key| key.fill(3), Instant::ZERO);
         client.upgraded(Instant::ZERO);
         (entry, peer, client)

@@ -47,6 +47,8 @@ mod output;
 mod readiness;
 mod shard;
 mod spare;
+#[cfg(test)]
+mod test_support;
 
 pub use error::Error;
 pub use event_loop::{ClientOptions, EventLoop, Options};
