@@ -136,6 +136,7 @@ impl Entry {
 
     /// Starts the wait for the last bytes of a finished connection, at most `close_timeout`:
     /// a peer that stops reading cannot hold a closed connection (and its output) forever.
+    #[inline]
     pub(crate) fn linger(&mut self, now: Instant) {
         let finished = matches!(self.phase, Phase::Failed) || self.core.is_closed();
         if finished && self.wants_write() && self.linger_until.is_none() {
@@ -145,6 +146,7 @@ impl Entry {
 
     /// The next instant the loop must look at this entry: the core's deadline or the end of
     /// its linger.
+    #[inline]
     pub(crate) fn deadline(&self) -> Option<Instant> {
         match (self.core.poll_timeout(), self.linger_until) {
             (Some(a), Some(b)) => Some(a.min(b)),

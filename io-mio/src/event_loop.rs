@@ -25,6 +25,9 @@ use crate::spare::Spare;
 const LISTENER: Token = Token(usize::MAX);
 pub(crate) const WAKER: Token = Token(usize::MAX - 1);
 
+/// Deadlines, earliest first: (when, entry index, entry generation).
+type Timers = BinaryHeap<Reverse<(Instant, usize, u32)>>;
+
 /// How a loop's connections are set up.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -106,7 +109,7 @@ pub struct EventLoop<H> {
     live: usize,
     generation: u32,
     /// Deadlines by connection; stale ones are skipped when they come up.
-    timers: BinaryHeap<Reverse<(Instant, usize, u32)>>,
+    timers: Timers,
     /// The loop-wide read buffer; a large frame's first piece may take it over.
     buf: Vec<u8>,
     /// Where compressed messages are inflated for the handler, one at a time.
@@ -465,24 +468,22 @@ impl<H: Handler> EventLoop<H> {
                 entry.writable_interest = wants_write;
             }
         }
-        self.schedule(index);
+        file_deadline(&mut self.timers, self.now, index, entry);
+        self.trim_timers();
     }
 
-    /// Files the entry's next deadline if it is earlier than the one on file (a later one
-    /// is filed when the earlier comes up: calling `handle_timeout` early is harmless).
+    /// Files the entry's next deadline (see [`file_deadline`]).
     fn schedule(&mut self, index: usize) {
-        let now = self.now;
         let Some(entry) = self.entries.get_mut(index).and_then(Option::as_mut) else {
             return;
         };
-        entry.linger(now);
-        let Some(next) = entry.deadline() else {
-            return;
-        };
-        if entry.timer_at.is_none_or(|at| next < at) {
-            entry.timer_at = Some(next);
-            self.timers.push(Reverse((next, index, entry.generation)));
-        }
+        file_deadline(&mut self.timers, self.now, index, entry);
+        self.trim_timers();
+    }
+
+    /// Drops stale deadlines once they outnumber the live ones well, so a busy connection
+    /// whose deadline keeps moving cannot grow the heap without bound.
+    fn trim_timers(&mut self) {
         if self.timers.len() > 4 * self.live + 1024 {
             self.timers.retain(|Reverse((at, i, generation))| {
                 self.entries[*i]
@@ -569,6 +570,20 @@ impl<H: Handler> EventLoop<H> {
 fn clock(origin: std::time::Instant) -> Instant {
     let micros = origin.elapsed().as_micros();
     Instant::from_micros(u64::try_from(micros).unwrap_or(u64::MAX))
+}
+
+/// Files the entry's next deadline if it is earlier than the one on file (a later one is
+/// filed when the earlier comes up: calling `handle_timeout` early is harmless).
+#[inline]
+fn file_deadline(timers: &mut Timers, now: Instant, index: usize, entry: &mut Entry) {
+    entry.linger(now);
+    let Some(next) = entry.deadline() else {
+        return;
+    };
+    if entry.timer_at.is_none_or(|at| next < at) {
+        entry.timer_at = Some(next);
+        timers.push(Reverse((next, index, entry.generation)));
+    }
 }
 
 /// The socket failed: the connection is over. Before the upgrade completed, `on_error` will
