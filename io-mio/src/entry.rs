@@ -328,7 +328,9 @@ impl Entry {
         if self.tail.is_empty() {
             let consumed = self.process(id, now, &mut read[..n], lent);
             self.write_borrowed(&read[..n], lent.borrowed);
-            self.tail.extend_from_slice(&read[consumed..n]);
+            if consumed < n {
+                self.tail.extend_from_slice(&read[consumed..n]);
+            }
             self.assembly.settle(read, true, lent.app.spare);
         } else {
             let mut tail = core::mem::take(&mut self.tail);
