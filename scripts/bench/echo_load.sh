@@ -152,12 +152,15 @@ stop_server() {
     fi
 }
 
-# The share of `perf record` samples taken in user space (any object but the kernel).
-user_share() {
-    perf report -i "$1" --sort dso --stdio -F sample,dso 2>/dev/null | awk '
-        /^#/ || NF < 2 { next }
-        { if ($2 ~ /kernel/) k += $1; else u += $1 }
-        END { if (u + k > 0) printf "%.5f", u / (u + k) }'
+# The shares of `perf record` samples taken in user space (any object but the kernel), and
+# in user-space functions named for (un)masking (every library's unmasking loop is: sansws
+# `apply_mask`/`mask_*`, fastwebsockets `unmask`, tungstenite `apply_mask`, ...): "USER MASK".
+perf_shares() {
+    perf report -i "$1" --sort dso,sym --stdio -F sample,dso,sym 2>/dev/null | awk '
+        /^#/ || NF < 3 { next }
+        $2 ~ /kernel/ { k += $1; next }
+        { u += $1; if (tolower($0) ~ /mask/) m += $1 }
+        END { if (u + k > 0) printf "%.5f %.5f", u / (u + k), m / (u + k) }'
 }
 
 # utime + stime in clock ticks (fields 14 and 15 of /proc/PID/stat; the command name, field 2,
@@ -177,7 +180,7 @@ TICK=$(getconf CLK_TCK)
 # --- load matrix --------------------------------------------------------------------------
 run_load() {
     local samples="$OUT/load.tsv"
-    printf 'conns\tbytes\tserver\tround\tmsgs_per_sec\tp50_us\tp99_us\ttotal_msgs\tuser_ticks\tsys_ticks\thwm_kib\tuser_share\n' >"$samples"
+    printf 'conns\tbytes\tserver\tround\tmsgs_per_sec\tp50_us\tp99_us\ttotal_msgs\tuser_ticks\tsys_ticks\thwm_kib\tuser_share\tmask_share\n' >"$samples"
     local perf_data="$OUT/cpu.perf"
     local round cell server conns bytes line
     for round in $(seq 1 "$ROUNDS"); do
@@ -203,9 +206,9 @@ run_load() {
                 read -r u0 s0 <<<"$before"
                 read -r u1 s1 <<<"$after"
                 stop_server
-                local share=
+                local share= mask=
                 if [[ $CPU == perf ]]; then
-                    share=$(user_share "$perf_data")
+                    read -r share mask <<<"$(perf_shares "$perf_data")"
                     rm -f "$perf_data"
                 fi
                 local rate p50 p99 total
@@ -213,9 +216,9 @@ run_load() {
                 p50=$(grep -o 'p50_us=[0-9]*' <<<"$line" | cut -d= -f2)
                 p99=$(grep -o 'p99_us=[0-9]*' <<<"$line" | cut -d= -f2)
                 total=$(grep -o 'total_msgs=[0-9]*' <<<"$line" | cut -d= -f2)
-                printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$conns" "$bytes" \
-                    "$server" "$round" "$rate" "$p50" "$p99" "$total" $((u1 - u0)) \
-                    $((s1 - s0)) "$hwm" "$share" >>"$samples"
+                printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$conns" \
+                    "$bytes" "$server" "$round" "$rate" "$p50" "$p99" "$total" $((u1 - u0)) \
+                    $((s1 - s0)) "$hwm" "$share" "$mask" >>"$samples"
                 log "round $round: $server $conns×$bytes: $line"
             done
         done
@@ -232,8 +235,9 @@ for r in rows:
     if (r["conns"], r["bytes"]) not in cells: cells.append((r["conns"], r["bytes"]))
     if r["server"] not in servers: servers.append(r["server"])
 def med(xs): return statistics.median(xs) if xs else float("nan")
-print("| cell (conns × bytes) | server | msgs/s (median) | µs CPU/msg user | µs CPU/msg total | peak RSS MiB | msgs/s ÷ sansws-mio | user CPU/msg ÷ sansws-mio | runs |")
-print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+print("| cell (conns × bytes) | server | msgs/s (median) | µs CPU/msg user | µs CPU/msg total | of user: µs unmasking | peak RSS MiB | msgs/s ÷ sansws-mio | user CPU/msg ÷ sansws-mio | runs |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+summary = {}
 for conns, nbytes in cells:
     stats = {}
     for s in servers:
@@ -241,20 +245,44 @@ for conns, nbytes in cells:
         if not rs: continue
         ok = [r for r in rs if int(r["total_msgs"]) > 0]
         rate = med([float(r["msgs_per_sec"]) for r in rs])
-        def user_us(r):
+        def user_us(r, share="user_share"):
             ticks = int(r["user_ticks"]) + int(r["sys_ticks"])
-            if r.get("user_share"):  # perf's split of the exact total
-                return ticks * float(r["user_share"]) * tick_us / int(r["total_msgs"])
-            return int(r["user_ticks"]) * tick_us / int(r["total_msgs"])
+            if r.get(share):  # perf's split of the exact total
+                return ticks * float(r[share]) * tick_us / int(r["total_msgs"])
+            return int(r["user_ticks"]) * tick_us / int(r["total_msgs"]) if share == "user_share" else float("nan")
         user = med([user_us(r) for r in ok])
+        unmask = med([user_us(r, "mask_share") for r in ok])
         total = med([(int(r["user_ticks"]) + int(r["sys_ticks"])) * tick_us / int(r["total_msgs"]) for r in ok])
         hwm = max(int(r["hwm_kib"]) for r in rs) / 1024
-        stats[s] = (rate, user, total, hwm, len(rs))
+        stats[s] = (rate, user, total, hwm, len(rs), unmask)
+    summary[(conns, nbytes)] = stats
     base = stats.get("sansws-mio")
-    for s, (rate, user, total, hwm, n) in stats.items():
+    for s, (rate, user, total, hwm, n, unmask) in stats.items():
         rr = f"{rate / base[0]:.2f}" if base and base[0] else "–"
         ur = f"{user / base[1]:.2f}" if base and base[1] else "–"
-        print(f"| {conns} × {size(nbytes)} | {s} | {rate:,.0f} | {user:.2f} | {total:.2f} | {hwm:.1f} | {rr} | {ur} | {n} |")
+        um = f"{unmask:.2f}" if unmask == unmask else "–"
+        print(f"| {conns} × {size(nbytes)} | {s} | {rate:,.0f} | {user:.2f} | {total:.2f} | {um} | {hwm:.1f} | {rr} | {ur} | {n} |")
+
+# sansws-mio against the targets: the peers are the other libraries (not sansws-tokio, not
+# raw). The floor is what a server would cost that did only the raw echo's work plus the
+# unmasking sansws-mio did (measured in the same run, where the bytes lie after the kernel
+# copied them in): no WebSocket library can do less.
+peers = [s for s in servers if s not in ("sansws-mio", "sansws-tokio", "raw")]
+if "sansws-mio" in servers and peers:
+    print()
+    print("| cell | msgs/s ÷ best peer | msgs/s ÷ raw | user CPU ÷ lowest peer | total CPU ÷ lowest peer | floor (raw user + unmasking) ÷ lowest peer user |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for (conns, nbytes), stats in summary.items():
+        me = stats.get("sansws-mio")
+        them = [stats[p] for p in peers if p in stats]
+        if not me or not them: continue
+        best_rate = max(t[0] for t in them)
+        low_user = min(t[1] for t in them)
+        low_total = min(t[2] for t in them)
+        raw = stats.get("raw")
+        vs_raw = f"{me[0] / raw[0]:.2f}" if raw else "–"
+        floor = f"{(raw[1] + (me[5] if me[5] == me[5] else 0)) / low_user:.2f}" if raw else "–"
+        print(f"| {conns} × {size(nbytes)} | {me[0] / best_rate:.2f} | {vs_raw} | {me[1] / low_user:.2f} | {me[2] / low_total:.2f} | {floor} |")
 EOF
 }
 
