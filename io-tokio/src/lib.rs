@@ -35,6 +35,7 @@
 
 mod client;
 mod clock;
+mod deadline;
 mod deflate;
 mod error;
 mod server;

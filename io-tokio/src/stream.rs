@@ -14,11 +14,12 @@ use bytes::BytesMut;
 use futures_core::Stream;
 use futures_sink::Sink;
 use sansws::conn::{Incoming, Message, WebSocket};
-use sansws::{CloseCause, CloseCode, Connection, Instant};
+use sansws::{CloseCause, CloseCode, Connection};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Sleep;
 
 use crate::clock::Clock;
+use crate::deadline::Armed;
 use crate::deflate::Agreed;
 use crate::error::{Error, Result};
 
@@ -40,7 +41,10 @@ pub struct WebSocketStream<S> {
     ws: WebSocket,
     clock: Clock,
     timer: Pin<Box<Sleep>>,
-    armed: Option<Instant>,
+    armed: Armed,
+    /// The waker the armed timer was polled with: it is woken at the deadline, so while the
+    /// stream is polled with the same one, the timer is not polled (registered) again.
+    timer_waker: Option<Waker>,
     /// The transport was read once since the armed deadline passed (see `poll_next_inner`).
     read_past_deadline: bool,
     high_water: usize,
@@ -66,7 +70,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
             ws,
             clock,
             timer: Box::pin(tokio::time::sleep_until(tokio::time::Instant::now())),
-            armed: None,
+            armed: Armed::default(),
+            timer_waker: None,
             read_past_deadline: false,
             high_water: DEFAULT_HIGH_WATER,
             finished: false,
@@ -191,22 +196,30 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
         Poll::Ready(Ok(()))
     }
 
-    /// Re-arms the timer at the core's deadline; whether that deadline has passed.
+    /// Re-arms the timer for an earlier deadline of the core's (see [`Armed`]); whether the
+    /// armed deadline has passed.
     fn poll_deadline(&mut self, cx: &mut Context<'_>) -> bool {
-        let deadline = self.ws.poll_timeout();
-        if deadline != self.armed {
-            if let Some(at) = deadline {
-                self.timer.as_mut().reset(self.clock.deadline(at));
-            }
-            self.armed = deadline;
+        if let Some(at) = self.armed.rearm(self.ws.poll_timeout()) {
+            self.timer.as_mut().reset(self.clock.deadline(at));
+            self.timer_waker = None;
             self.read_past_deadline = false;
         }
-        self.armed.is_some() && self.timer.as_mut().poll(cx).is_ready()
+        if !self.armed.is_armed() {
+            return false;
+        }
+        if (self.timer_waker.as_ref()).is_some_and(|waker| waker.will_wake(cx.waker())) {
+            return self.timer.is_elapsed();
+        }
+        let elapsed = self.timer.as_mut().poll(cx).is_ready();
+        if !elapsed {
+            self.timer_waker = Some(cx.waker().clone());
+        }
+        elapsed
     }
 
     /// Runs the core's timers for the deadline that passed.
     fn run_timers(&mut self) {
-        self.armed = None;
+        self.armed.fired();
         self.read_past_deadline = false;
         self.ws.handle_timeout(self.clock.now());
     }
