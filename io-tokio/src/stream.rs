@@ -23,8 +23,9 @@ use crate::deadline::Armed;
 use crate::deflate::Agreed;
 use crate::error::{Error, Result};
 
-/// The most buffers handed to one vectored write.
-const MAX_IOVECS: usize = 64;
+/// The most buffers handed to one vectored write (the list is set up on the stack for each
+/// write: a long one costs more to clear than it saves in writes).
+const MAX_IOVECS: usize = 16;
 /// `poll_ready` waits for the queue to drain below this many bytes.
 const DEFAULT_HIGH_WATER: usize = 128 * 1024;
 
@@ -161,7 +162,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     fn poll_write_queued(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let before = self.ws.queued_len();
         let poll = self.poll_write_queued_once(cx);
-        if poll.is_ready() || self.ws.queued_len() < before {
+        let moved = poll.is_ready() || self.ws.queued_len() < before;
+        if moved && !self.write_waiters.is_empty() {
             for waker in self.write_waiters.drain(..) {
                 if !waker.will_wake(cx.waker()) {
                     waker.wake();
