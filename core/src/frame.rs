@@ -9,4 +9,5 @@ mod opcode;
 
 pub use header::{FrameHeader, FrameRules, MAX_HEADER_LEN, RSV1, RSV2, RSV3};
 pub use mask::apply_mask;
+pub(crate) use mask::apply_mask_short;
 pub use opcode::OpCode;

@@ -5,6 +5,9 @@
 //! is released piece by piece as it arrives; in whole-frame mode (the buffered API) it is
 //! unmasked and validated as it arrives but released only when the frame is complete, so a
 //! single-frame message becomes one contiguous slice. Either way UTF-8 fails fast.
+//!
+//! Most messages are one small frame that arrives whole: module `small` takes that case in
+//! one go, and hands everything else, errors included, to the general path untouched.
 
 use core::ops::Range;
 
@@ -14,10 +17,14 @@ use crate::conn::control::Payload;
 use crate::conn::event::{Event, MessageKind};
 use crate::conn::timer::Timer;
 use crate::error::ProtocolError;
-use crate::frame::{apply_mask, FrameHeader, FrameRules, OpCode, RSV1};
+use crate::frame::{apply_mask, apply_mask_short, FrameHeader, FrameRules, OpCode, RSV1};
 use crate::status::Status;
 use crate::time::Instant;
 use crate::utf8::Utf8Validator;
+
+mod small;
+
+use small::SmallMessage;
 
 /// Receive state between calls.
 #[derive(Debug, Clone, Default)]
@@ -72,6 +79,13 @@ impl Piece {
                 | flag(last, Self::LAST)
                 | flag(compressed, Self::COMPRESSED),
         )
+    }
+
+    /// The one piece of a single-frame uncompressed message.
+    #[cfg(any(feature = "alloc", test))]
+    fn whole(text: bool) -> Self {
+        let kind = if text { Self::TEXT } else { 0 };
+        Piece(kind | Self::FIRST | Self::LAST)
     }
 
     pub(crate) fn kind(self) -> MessageKind {
@@ -165,7 +179,29 @@ impl Connection {
         if !buf.is_empty() {
             self.note_activity(now);
         }
-        let step = self.read_step(buf, false)?;
+        if let Some(small) = self.read_small_message(buf) {
+            let SmallMessage {
+                header_len,
+                end,
+                text,
+            } = small;
+            let kind = if text {
+                MessageKind::Text
+            } else {
+                MessageKind::Binary
+            };
+            return Ok(Read {
+                consumed: end,
+                event: Some(Event::Message {
+                    kind,
+                    payload: &mut buf[header_len..end],
+                    first: true,
+                    last: true,
+                    compressed: false,
+                }),
+            });
+        }
+        let step = self.read_step_general(buf, false)?;
         Ok(match step {
             Step::Need { consumed, .. } => Read {
                 consumed,
@@ -185,8 +221,34 @@ impl Connection {
         self.rx.frame.map_or(0, |frame| frame.remaining)
     }
 
-    /// The receive engine: at most one event from the start of `buf`.
+    /// The receive engine: at most one event from the start of `buf`. (The no-alloc API
+    /// inlines the same two paths itself, to build its event without this step's.)
+    #[cfg(any(feature = "alloc", test))]
+    #[inline]
     pub(crate) fn read_step(
+        &mut self,
+        buf: &mut [u8],
+        whole_frames: bool,
+    ) -> Result<Step, ProtocolError> {
+        match self.read_small_message(buf) {
+            Some(SmallMessage {
+                header_len,
+                end,
+                text,
+            }) => Ok(Step::Event {
+                consumed: end,
+                event: RawEvent::Message {
+                    payload: header_len..end,
+                    piece: Piece::whole(text),
+                },
+            }),
+            None => self.read_step_general(buf, whole_frames),
+        }
+    }
+
+    /// [`Connection::read_step`] for every case, without the fast path for a whole small
+    /// message.
+    fn read_step_general(
         &mut self,
         buf: &mut [u8],
         whole_frames: bool,
@@ -351,7 +413,7 @@ impl Connection {
         };
         let payload = &mut frame[header_len..];
         if let Some(key) = header.mask {
-            apply_mask(payload, key, 0);
+            apply_mask_short(payload, key);
         }
         let range = header_len..frame_len;
         let event = match header.opcode {

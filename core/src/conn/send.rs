@@ -150,33 +150,83 @@ impl Connection {
     ) -> Result<usize, SendError> {
         let opcode = self.begin_message(kind, Part::Whole)?;
         #[cfg(feature = "deflate")]
-        let compressed = match self.deflate {
-            Some(_) => self.compress_message(payload, Part::Whole)?,
-            None => None,
+        if self.deflate.is_some() {
+            return self.send_deflated_to_vec(kind, opcode, payload, out);
+        }
+        let written = self.append_message(opcode, payload, false, out);
+        self.end_message(kind, Part::Whole);
+        Ok(written)
+    }
+
+    /// [`Connection::send_to_vec`] once permessage-deflate is on: the message is compressed
+    /// unless that does not pay.
+    #[cfg(feature = "deflate")]
+    #[inline(never)]
+    fn send_deflated_to_vec(
+        &mut self,
+        kind: MessageKind,
+        opcode: OpCode,
+        payload: &[u8],
+        out: &mut alloc::vec::Vec<u8>,
+    ) -> Result<usize, SendError> {
+        let written = match self.compress_message(payload, Part::Whole)? {
+            Some(deflated) => self.append_message(opcode, &deflated, true, out),
+            None => self.append_message(opcode, payload, false, out),
         };
-        #[cfg(feature = "deflate")]
-        let (payload, compressed) = match &compressed {
-            Some(data) => (&data[..], true),
-            None => (payload, false),
-        };
-        #[cfg(not(feature = "deflate"))]
-        let compressed = false;
+        self.end_message(kind, Part::Whole);
+        Ok(written)
+    }
+
+    /// Appends the frames of a whole message whose first opcode is `opcode`, returning the
+    /// bytes appended.
+    #[cfg(feature = "alloc")]
+    #[inline(always)]
+    fn append_message(
+        &mut self,
+        opcode: OpCode,
+        payload: &[u8],
+        compressed: bool,
+        out: &mut alloc::vec::Vec<u8>,
+    ) -> usize {
         let start = out.len();
-        out.reserve(self.encoded_len(payload.len()));
+        let len = payload.len();
+        if len <= self.config.max_send_frame_len
+            && len <= 0xFFFF
+            && !compressed
+            && !self.role.masks_outgoing()
+        {
+            // A server's single frame, the common case: no key, no fragments, no 64-bit
+            // length.
+            append_unmasked(out, 0x80 | opcode.as_u8(), payload);
+        } else {
+            self.append_frames(opcode, payload, compressed, out);
+        }
+        out.len() - start
+    }
+
+    /// [`Connection::append_message`] for every other case.
+    #[cfg(feature = "alloc")]
+    #[inline(never)]
+    fn append_frames(
+        &mut self,
+        opcode: OpCode,
+        payload: &[u8],
+        compressed: bool,
+        out: &mut alloc::vec::Vec<u8>,
+    ) {
         let max = self.config.max_send_frame_len;
+        if payload.len() <= max {
+            // One frame: no fragment loop, no total to add up first.
+            let header = self.frame_header(opcode, true, payload.len(), compressed);
+            append_frame(out, &header, payload);
+            return;
+        }
+        // Room for every frame, and for the last one's whole header word.
+        out.reserve(self.encoded_len(payload.len()) + HEADER_WORD);
         for (range, opcode, fin) in fragments(opcode, payload.len(), max, true) {
             let header = self.frame_header(opcode, fin, range.len(), compressed);
-            let mut head = [0; crate::frame::MAX_HEADER_LEN];
-            let head_len = header.encode(&mut head)?;
-            out.extend_from_slice(&head[..head_len]);
-            let body = out.len();
-            out.extend_from_slice(&payload[range]);
-            if let Some(key) = header.mask {
-                apply_mask(&mut out[body..], key, 0);
-            }
+            append_frame(out, &header, &payload[range]);
         }
-        self.end_message(kind, Part::Whole);
-        Ok(out.len() - start)
     }
 
     /// Sends one fragment of a streamed message into `out`: the first call opens a message of
@@ -362,6 +412,48 @@ impl Connection {
     }
 }
 
+/// The size of [`FrameHeader::encode_word`]: what [`append_frame`] copies before trimming.
+#[cfg(feature = "alloc")]
+const HEADER_WORD: usize = core::mem::size_of::<u128>();
+
+/// Appends `header` and `payload` (masked when the header says so) to `out`, reserving room
+/// once. The header goes in as one fixed-size word, then `out` is cut back to its length: two
+/// moves where a copy of the header's own length would be a call.
+#[cfg(feature = "alloc")]
+#[inline(always)]
+fn append_frame(out: &mut alloc::vec::Vec<u8>, header: &FrameHeader, payload: &[u8]) {
+    let start = out.len();
+    out.reserve(HEADER_WORD + payload.len());
+    out.extend_from_slice(&header.encode_word().to_le_bytes());
+    out.truncate(start + header.encoded_len());
+    let body = out.len();
+    out.extend_from_slice(payload);
+    if let Some(key) = header.mask {
+        apply_mask(&mut out[body..], key, 0);
+    }
+}
+
+/// Appends an unmasked frame with first header byte `first` and `payload` (at most 65535
+/// bytes) to `out`: the header is built in a register, reserved for with the payload, and put
+/// in as one word that `out` is then cut back from.
+#[cfg(feature = "alloc")]
+#[inline(always)]
+fn append_unmasked(out: &mut alloc::vec::Vec<u8>, first: u8, payload: &[u8]) {
+    let len = payload.len();
+    let (word, head_len) = match len {
+        0..=125 => (u32::from(first) | (len as u32) << 8, 2),
+        _ => {
+            let extended = u32::from((len as u16).swap_bytes());
+            (u32::from(first) | 126 << 8 | extended << 16, 4)
+        }
+    };
+    let start = out.len();
+    out.reserve(4 + len);
+    out.extend_from_slice(&word.to_le_bytes());
+    out.truncate(start + head_len);
+    out.extend_from_slice(payload);
+}
+
 /// Encodes `header` and `payload` (masked when the header says so) into `out`.
 pub(crate) fn write_frame(
     header: &FrameHeader,
@@ -380,4 +472,96 @@ pub(crate) fn write_frame(
         apply_mask(body, key, 0);
     }
     Ok(total)
+}
+
+#[cfg(all(test, feature = "alloc"))]
+mod tests {
+    extern crate std;
+
+    use std::vec::Vec;
+
+    use super::*;
+    use crate::conn::config::Config;
+    use crate::role::Role;
+
+    /// A deterministic key source, so two connections mask alike.
+    fn counting(dest: &mut [u8]) {
+        for (i, byte) in dest.iter_mut().enumerate() {
+            *byte = i as u8 ^ 0x5A;
+        }
+    }
+
+    fn open(role: Role, config: Config) -> Connection {
+        let now = Instant::ZERO;
+        let mut conn = match role {
+            Role::Server => Connection::server(config, now),
+            Role::Client => Connection::client(config, counting, now),
+        };
+        conn.upgraded(now);
+        conn
+    }
+
+    /// `send_to_vec` appends exactly the bytes `send` writes, and refuses what it refuses,
+    /// for both roles, both kinds, every header length and fragment sizes around them.
+    #[test]
+    fn send_to_vec_appends_the_bytes_send_writes() {
+        let lens = [0, 1, 20, 125, 126, 127, 1000, 0xFFFF, 0x1_0000, 70_000];
+        let maxes = [
+            1,
+            20,
+            125,
+            126,
+            0xFFFF,
+            0x1_0000,
+            Config::DEFAULT.max_send_frame_len,
+        ];
+        for role in [Role::Server, Role::Client] {
+            for max_send_frame_len in maxes {
+                let config = Config {
+                    max_send_frame_len,
+                    ..Config::default()
+                };
+                for len in lens
+                    .into_iter()
+                    .filter(|len| len / max_send_frame_len < 2000)
+                {
+                    let payload: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+                    for kind in [MessageKind::Text, MessageKind::Binary] {
+                        let (mut a, mut b) = (open(role, config), open(role, config));
+                        let mut expected = std::vec![0; a.encoded_len(len)];
+                        let n = a.send(kind, &payload, &mut expected).unwrap();
+                        assert_eq!(n, expected.len());
+                        let mut out = b"kept".to_vec();
+                        let appended = b.send_to_vec(kind, &payload, &mut out).unwrap();
+                        let case = (role, max_send_frame_len, len, kind);
+                        assert_eq!(appended, n, "{case:?}");
+                        assert!(out[..4] == *b"kept" && out[4..] == expected, "{case:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn send_to_vec_refuses_what_send_refuses() {
+        let mut out = Vec::new();
+        for role in [Role::Server, Role::Client] {
+            let mut streaming = open(role, Config::default());
+            let mut buf = [0; 64];
+            streaming
+                .send_fragment(MessageKind::Text, b"a", false, &mut buf)
+                .unwrap();
+            let mut closing = open(role, Config::default());
+            closing
+                .close(Instant::ZERO, crate::close::CloseCode::NORMAL, "")
+                .unwrap();
+            let mut upgrading = Connection::server(Config::default(), Instant::ZERO);
+            for conn in [&mut streaming, &mut closing, &mut upgrading] {
+                let refused = conn.send(MessageKind::Text, b"x", &mut buf).unwrap_err();
+                let again = conn.send_to_vec(MessageKind::Text, b"x", &mut out);
+                assert_eq!(again, Err(refused));
+            }
+        }
+        assert!(out.is_empty());
+    }
 }

@@ -194,9 +194,25 @@ impl FrameHeader {
     /// a header with one fixed-size copy. Encoded into an array, the header would be stored
     /// a byte at a time and loaded back a word at a time: a stalled store forward per frame.
     #[cfg(feature = "alloc")]
+    #[inline]
     pub(crate) fn encode_word(&self) -> u128 {
-        let first =
-            (u8::from(self.fin) << 7) | (self.rsv & (RSV1 | RSV2 | RSV3)) | self.opcode.as_u8();
+        if self.payload_len > 125 {
+            return self.encode_word_extended();
+        }
+        // Most frames: no extended length, so the key (if any) sits at a fixed place.
+        let (mask_bit, key) = match self.mask {
+            Some(key) => (0x80, u128::from(u32::from_le_bytes(key))),
+            None => (0, 0),
+        };
+        let second = mask_bit | self.payload_len as u8;
+        u128::from(self.first_byte()) | u128::from(second) << 8 | key << 16
+    }
+
+    /// [`FrameHeader::encode_word`] for a payload of more than 125 bytes, kept apart so the
+    /// short case stays a few instructions.
+    #[cfg(feature = "alloc")]
+    #[inline(never)]
+    fn encode_word_extended(&self) -> u128 {
         let mask_bit = if self.mask.is_some() { 0x80 } else { 0 };
         // The length field, then the extended length in network byte order and its size.
         let (len7, extended, extended_len) = match self.payload_len {
@@ -204,11 +220,17 @@ impl FrameHeader {
             len @ 126..=0xFFFF => (126, u128::from((len as u16).swap_bytes()), 2),
             len => (127, u128::from(len.swap_bytes()), 8),
         };
-        let mut word = u128::from(first) | u128::from(mask_bit | len7) << 8 | extended << 16;
+        let mut word =
+            u128::from(self.first_byte()) | u128::from(mask_bit | len7) << 8 | extended << 16;
         if let Some(key) = self.mask {
             word |= u128::from(u32::from_le_bytes(key)) << (8 * (2 + extended_len));
         }
         word
+    }
+
+    /// FIN, the RSV bits and the opcode.
+    fn first_byte(&self) -> u8 {
+        (u8::from(self.fin) << 7) | (self.rsv & (RSV1 | RSV2 | RSV3)) | self.opcode.as_u8()
     }
 
     /// Writes the header into the start of `out` with the minimal length encoding, returning
@@ -221,8 +243,7 @@ impl FrameHeader {
         let out = out
             .get_mut(..len)
             .ok_or(InsufficientSize { required: len })?;
-        out[0] =
-            (u8::from(self.fin) << 7) | (self.rsv & (RSV1 | RSV2 | RSV3)) | self.opcode.as_u8();
+        out[0] = self.first_byte();
         let mask_bit = if self.mask.is_some() { 0x80 } else { 0 };
         let mut at = 2;
         match self.payload_len {

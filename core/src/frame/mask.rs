@@ -41,6 +41,13 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
     mask_in_phase::<32>(buf, key);
 }
 
+/// [`apply_mask`] for a short payload from its first byte (a control frame, a small message):
+/// the word loop only, inlined where it is used, with no call and no phase to compute.
+#[inline(always)]
+pub(crate) fn apply_mask_short(buf: &mut [u8], key: [u8; 4]) {
+    mask_words(buf, key);
+}
+
 /// The key as seen from a byte `offset` bytes into the payload.
 #[inline(always)]
 fn phase(key: [u8; 4], offset: usize) -> [u8; 4] {
@@ -181,6 +188,10 @@ mod tests {
             300,
         );
         check_against_reference(|buf, key, offset| mask_words(buf, phase(key, offset)), 300);
+        check_against_reference(
+            |buf, key, offset| apply_mask_short(buf, phase(key, offset)),
+            125,
+        );
     }
 
     #[cfg(all(
