@@ -275,6 +275,10 @@ impl Connection {
     fn read_frame(&mut self, buf: &mut [u8], whole_frames: bool) -> Result<Step, ProtocolError> {
         let mut consumed = 0;
         if self.rx.frame.is_none() {
+            if buf.is_empty() {
+                // Asked again after every event (the buffered API): nothing to decode.
+                return Ok(Step::Need { consumed, needed: 2 });
+            }
             let rules = FrameRules {
                 role: self.role,
                 allowed_rsv: self.allowed_rsv(),
