@@ -50,6 +50,29 @@ fn sends_are_refused_with_queue_full_at_max_send_queue() {
     ws.send_binary(vec![1]).unwrap();
 }
 
+/// After a frame of some length the next read is offered room for a longer one (the spare
+/// room left behind the last one may be shorter: a read there would take the next frame in
+/// two; and a read that fills its room exactly is followed by one that finds nothing).
+#[test]
+fn reads_are_offered_room_for_a_frame_like_the_last() {
+    let mut ws = buffered(Role::Server, quiet());
+    let frame = client_frame(BINARY, true, &[7; 16 * 1024]);
+    // A buffer with room for the frame and a few KiB more (more than the minimum read).
+    ws.read_buffer().reserve(frame.len() + 8 * 1024);
+    ws.handle_read(T0, &frame);
+    let Some(Incoming::Message(message)) = ws.poll_event().unwrap() else {
+        panic!("the message");
+    };
+    drop(message);
+    let rx = ws.read_buffer();
+    assert!(
+        rx.capacity() - rx.len() > frame.len(),
+        "room for {} bytes, not {}",
+        frame.len(),
+        rx.capacity() - rx.len()
+    );
+}
+
 /// Found by the `client_connection` fuzz target (fuzz/regressions/client_connection/): pings
 /// and pongs the caller queued bypassed `max_send_queue`, so a caller pinging a peer that
 /// never reads grew the queue without bound.

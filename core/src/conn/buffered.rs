@@ -21,6 +21,9 @@ use crate::time::Instant;
 const COPY_THRESHOLD: usize = 1024;
 /// The smallest spare room offered to a read.
 const MIN_READ: usize = 4096;
+/// The most room a read is offered for a frame like the last one (a larger frame's header
+/// asks for the rest of it anyway).
+const MAX_READ_ROOM: usize = 64 * 1024;
 /// Room for every control frame the engine may queue at once (pong, ping, close).
 const CONTROL_ROOM: usize = 3 * (MAX_HEADER_LEN + 125);
 
@@ -126,6 +129,10 @@ pub struct WebSocket {
     rx: BytesMut,
     /// At least this many more bytes are needed for progress.
     read_hint: usize,
+    /// Room for a frame as long as the last one, and some: the next is likely alike, a read
+    /// offered less would take it in two, and a read that fills its room exactly is
+    /// followed by another (tokio's, mio's) that only finds the socket empty.
+    read_room: usize,
     /// A fragmented message being reassembled.
     partial: BytesMut,
     /// A compressed message being inflated.
@@ -145,6 +152,7 @@ impl WebSocket {
             conn,
             rx: BytesMut::new(),
             read_hint: MIN_READ,
+            read_room: MIN_READ,
             partial: BytesMut::new(),
             #[cfg(feature = "deflate")]
             inflated: alloc::vec::Vec::new(),
@@ -163,7 +171,7 @@ impl WebSocket {
     /// The read buffer, with room for the next read reserved: read straight into its spare
     /// capacity (e.g. tokio's `read_buf`), then call [`WebSocket::handle_received`].
     pub fn read_buffer(&mut self) -> &mut BytesMut {
-        self.rx.reserve(self.read_hint.max(MIN_READ));
+        self.rx.reserve(self.read_hint.max(self.read_room));
         &mut self.rx
     }
 
@@ -208,7 +216,10 @@ impl WebSocket {
                     self.read_hint = needed;
                     return Ok(self.take_closed());
                 }
-                Step::Event { consumed, event } => (consumed, event),
+                Step::Event { consumed, event } => {
+                    self.read_room = (consumed + MIN_READ).min(MAX_READ_ROOM);
+                    (consumed, event)
+                }
             };
             // Every event's bytes end the consumed span: take the span out whole and drop
             // its head from the handle, with no second handle to the buffer to count and
