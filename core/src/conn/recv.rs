@@ -277,7 +277,10 @@ impl Connection {
         if self.rx.frame.is_none() {
             if buf.is_empty() {
                 // Asked again after every event (the buffered API): nothing to decode.
-                return Ok(Step::Need { consumed, needed: 2 });
+                return Ok(Step::Need {
+                    consumed,
+                    needed: 2,
+                });
             }
             let rules = FrameRules {
                 role: self.role,
