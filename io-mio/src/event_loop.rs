@@ -118,8 +118,8 @@ pub struct EventLoop<H> {
     /// Payloads sent from the bytes just read, until they are written.
     borrowed: Borrowed,
     origin: std::time::Instant,
-    /// The clock as last read: once before a turn's wait and once after it; a turn's work
-    /// takes microseconds to milliseconds, and deadlines are seconds apart.
+    /// The clock as last read: after each wait (and before one the application asks for);
+    /// a turn's work takes microseconds to milliseconds, and deadlines are seconds apart.
     now: Instant,
     handler: H,
     options: Options,
@@ -243,15 +243,26 @@ impl<H: Handler> EventLoop<H> {
 
     /// Runs until there is no listener and no connection left.
     pub fn run(&mut self) -> io::Result<()> {
+        self.tick();
         while self.listener.is_some() || self.incoming.is_some() || self.live > 0 {
-            self.turn(None)?;
+            // The wait is timed from the clock as read after the last one: what handling its
+            // events took (microseconds to milliseconds) is all it can run late by, and
+            // deadlines are seconds apart. One clock reading per turn, not two.
+            self.wait_and_handle(None)?;
         }
         Ok(())
     }
 
     /// Waits for readiness or the next deadline (at most `max_wait`), and handles it all.
     pub fn turn(&mut self, max_wait: Option<Duration>) -> io::Result<()> {
-        let now = self.tick();
+        // The caller may have been busy since the last turn: the wait is timed from now.
+        self.tick();
+        self.wait_and_handle(max_wait)
+    }
+
+    /// [`EventLoop::turn`] with the clock as last read.
+    fn wait_and_handle(&mut self, max_wait: Option<Duration>) -> io::Result<()> {
+        let now = self.now;
         let until_timer = self.timers.peek().map(|Reverse((at, _, _))| {
             at.saturating_duration_since(now) + Duration::from_micros(1)
         });

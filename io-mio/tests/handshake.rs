@@ -146,6 +146,31 @@ fn client_handshake_timeout() {
     assert_eq!(client.event_loop.connection_count(), 0);
 }
 
+/// The same under `run`, which times each wait from the clock as read after the last one:
+/// the deadline still ends the connection, and with it the loop.
+#[test]
+fn run_ends_at_the_client_handshake_timeout() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (recorder, events) = Recorder::new();
+    let mut event_loop = sansws_mio::EventLoop::new(recorder, short_handshake()).expect("loop");
+    let id = event_loop
+        .connect(&format!("ws://{addr}/"))
+        .expect("connect");
+    let (_silent, _) = listener.accept().expect("accept");
+    let started = Instant::now();
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(event_loop.run().map(|()| started.elapsed())));
+    let took = finished
+        .recv_timeout(Duration::from_secs(2))
+        .expect("run returns once the connection is gone")
+        .expect("run");
+    assert!(took >= Duration::from_millis(90), "{took:?}");
+    let seen = wait_for(&events, LIMIT, |_| true);
+    assert!(matches!(&seen, Seen::Error(from, _) if *from == id));
+    assert!(matches!(error(seen), Error::Io(err) if err.kind() == std::io::ErrorKind::TimedOut));
+}
+
 /// The handler picks `chat` when offered: the 101 names it, and frames flow.
 #[test]
 fn subprotocol_is_negotiated() {
