@@ -14,7 +14,7 @@ pub(crate) const BORROW_MIN: usize = 1024;
 
 /// At most this many payloads wait in one write; more are copied (so the write's slice list
 /// stays small and on the stack).
-const MAX_PIECES: usize = 16;
+const MAX_PIECES: usize = 8;
 
 /// A payload waiting in the received buffer: it goes out after the first `at` bytes of the
 /// output, and is `buf[start..start + len]` of the received buffer.
@@ -102,51 +102,57 @@ impl Borrowed {
         out: &mut Vec<u8>,
         pos: &mut usize,
     ) {
-        let written = {
-            let mut slices = [IoSlice::new(&[]); 2 * MAX_PIECES + 1];
-            let mut count = 0;
-            for part in self.parts(received, out, *pos) {
-                slices[count] = IoSlice::new(part);
-                count += 1;
-            }
-            write_once(stream, &slices[..count])
-        };
+        let mut slices = [IoSlice::new(&[]); 2 * MAX_PIECES + 1];
+        let count = self.gather(received, &out[*pos..], *pos, &mut slices);
+        let parts = &slices[..count];
+        let written = write_once(stream, parts);
         let total = out.len() - *pos + self.len;
-        if written < total {
+        let rest = (written < total).then(|| {
             let mut rest = Vec::with_capacity(total - written);
             let mut skip = written;
-            for part in self.parts(received, out, *pos) {
+            for part in parts {
                 let from = skip.min(part.len());
                 rest.extend_from_slice(&part[from..]);
                 skip -= from;
             }
-            *out = rest;
-        } else {
-            out.clear();
+            rest
+        });
+        match rest {
+            Some(rest) => *out = rest,
+            None => out.clear(),
         }
         *pos = 0;
         self.pieces.clear();
         self.len = 0;
     }
 
-    /// The output in order: stretches of `out` from `pos`, with the borrowed pieces between
-    /// them; empty stretches left out.
-    fn parts<'s>(
-        &'s self,
+    /// Fills `slices` with the output in order (the stretches of `out`, which starts at
+    /// offset `pos` of the output, with the borrowed pieces of `received` between them; empty
+    /// stretches left out) and returns how many it filled.
+    fn gather<'s>(
+        &self,
         received: &'s [u8],
         out: &'s [u8],
         pos: usize,
-    ) -> impl Iterator<Item = &'s [u8]> + 's {
-        let mut from = pos;
-        let between = self.pieces.iter().flat_map(move |piece| {
-            let owned = &out[from..piece.at];
-            from = piece.at;
-            [owned, &received[piece.start..piece.start + piece.len]]
-        });
-        let last = self.pieces.last().map_or(pos, |piece| piece.at);
-        between
-            .chain(core::iter::once(&out[last..]))
-            .filter(|part| !part.is_empty())
+        slices: &mut [IoSlice<'s>; 2 * MAX_PIECES + 1],
+    ) -> usize {
+        let mut count = 0;
+        let mut from = 0;
+        for piece in &self.pieces {
+            let at = piece.at - pos;
+            if at > from {
+                slices[count] = IoSlice::new(&out[from..at]);
+                count += 1;
+            }
+            slices[count] = IoSlice::new(&received[piece.start..piece.start + piece.len]);
+            count += 1;
+            from = at;
+        }
+        if out.len() > from {
+            slices[count] = IoSlice::new(&out[from..]);
+            count += 1;
+        }
+        count
     }
 }
 
