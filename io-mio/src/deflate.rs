@@ -94,18 +94,6 @@ impl ExtensionOffer {
     }
 }
 
-/// Whether the connection may compress what it sends: then only
-/// [`Connection::send_to_vec`] knows what goes on the wire, and nothing may bypass it.
-#[cfg(feature = "deflate")]
-pub(crate) fn is_on(core: &Connection) -> bool {
-    core.deflate_params().is_some()
-}
-
-#[cfg(not(feature = "deflate"))]
-pub(crate) fn is_on(_: &Connection) -> bool {
-    false
-}
-
 /// Inflates a whole compressed message into `inflated` (emptied first) and returns it.
 /// `None` when inflating fails: the core then failed the connection and queued its close
 /// frame (1007 for invalid data or text, 1009 past `Config::max_message_len`).

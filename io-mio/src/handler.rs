@@ -6,7 +6,7 @@ use sansws::handshake::Request;
 
 use crate::borrowed::{Lender, BORROW_MIN};
 use crate::error::Error;
-use crate::output::{unmasked_header, write_through, WRITE_THROUGH_MIN};
+use crate::output::{write_through, WRITE_THROUGH_MIN};
 use sansws::{CloseCause, CloseCode, Connection, Instant, MessageKind, SendError};
 
 /// Identifies a connection within its event loop.
@@ -163,7 +163,7 @@ impl Conn<'_> {
         queued: usize,
     ) -> Result<(), SendError> {
         let mut head = [0; MAX_HEADER_LEN];
-        let Some(head_len) = unmasked_header(self.core, kind, payload.len(), &mut head) else {
+        let Some(head_len) = self.core.send_header(kind, payload.len(), &mut head)? else {
             return self.core.send_to_vec(kind, payload, self.out).map(|_| ());
         };
         let head = &head[..head_len];

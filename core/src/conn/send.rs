@@ -11,7 +11,7 @@ use crate::conn::error::SendError;
 use crate::conn::event::MessageKind;
 use crate::entropy::Entropy;
 use crate::error::InsufficientSize;
-use crate::frame::{apply_mask, FrameHeader, OpCode, RSV1};
+use crate::frame::{apply_mask, FrameHeader, OpCode, MAX_HEADER_LEN, RSV1};
 use crate::time::Instant;
 
 /// Send state between calls.
@@ -136,6 +136,32 @@ impl Connection {
         out: &mut [u8],
     ) -> Result<usize, SendError> {
         self.write_message(kind, payload, Part::Whole, out)
+    }
+
+    /// The header to write before a whole message of `len` bytes when the payload can go out
+    /// as it is (a server's single unmasked, uncompressed frame): the caller writes the
+    /// payload right after it, from wherever it lies (e.g. in one vectored write, without
+    /// copying it), and the message counts as sent. `Ok(None)`, recording nothing, when the
+    /// core must transform the payload (a client masks it, a long one is split into frames,
+    /// permessage-deflate may compress it): send it with [`Connection::send`] then.
+    pub fn send_header(
+        &mut self,
+        kind: MessageKind,
+        len: usize,
+        out: &mut [u8; MAX_HEADER_LEN],
+    ) -> Result<Option<usize>, SendError> {
+        let opcode = self.begin_message(kind, Part::Whole)?;
+        #[cfg(feature = "deflate")]
+        let compressing = self.deflate.is_some();
+        #[cfg(not(feature = "deflate"))]
+        let compressing = false;
+        if self.role.masks_outgoing() || len > self.config.max_send_frame_len || compressing {
+            return Ok(None);
+        }
+        let header = self.frame_header(opcode, true, len, false);
+        let written = header.encode(out)?;
+        self.end_message(kind, Part::Whole);
+        Ok(Some(written))
     }
 
     /// Appends a whole message to `out` (feature `alloc`): the same frames as
@@ -542,6 +568,57 @@ mod tests {
         }
     }
 
+    /// `send_header` gives the header `send` writes before an unchanged payload, and only
+    /// then: a client's masked message, one split into frames and a compressed one get none.
+    #[test]
+    fn send_header_is_what_send_writes_before_the_payload() {
+        for len in [0, 1, 125, 126, 0xFFFF, 0x1_0000, 1 << 20] {
+            for kind in [MessageKind::Text, MessageKind::Binary] {
+                let payload = std::vec![b'a'; len];
+                let (mut a, mut b) = (
+                    open(Role::Server, Config::default()),
+                    open(Role::Server, Config::default()),
+                );
+                let mut expected = std::vec![0; a.encoded_len(len)];
+                let n = a.send(kind, &payload, &mut expected).unwrap();
+                let mut head = [0; MAX_HEADER_LEN];
+                let head_len = b
+                    .send_header(kind, len, &mut head)
+                    .unwrap()
+                    .expect("a header");
+                assert_eq!(head_len + len, n);
+                assert_eq!(head[..head_len], expected[..head_len], "{kind:?} {len}");
+            }
+        }
+        let mut head = [0; MAX_HEADER_LEN];
+        let binary = MessageKind::Binary;
+        let mut client = open(Role::Client, Config::default());
+        assert_eq!(client.send_header(binary, 10, &mut head), Ok(None));
+        let split = Config {
+            max_send_frame_len: 100,
+            ..Config::default()
+        };
+        let mut server = open(Role::Server, split);
+        assert!(server
+            .send_header(binary, 100, &mut head)
+            .unwrap()
+            .is_some());
+        assert_eq!(server.send_header(binary, 101, &mut head), Ok(None));
+    }
+
+    #[cfg(feature = "deflate")]
+    #[test]
+    fn send_header_leaves_compression_to_send() {
+        use crate::deflate::{DeflateConfig, DeflateParams};
+        let mut server = open(Role::Server, Config::default());
+        server.enable_deflate(DeflateParams::default(), &DeflateConfig::default());
+        let mut head = [0; MAX_HEADER_LEN];
+        assert_eq!(
+            server.send_header(MessageKind::Text, 10, &mut head),
+            Ok(None)
+        );
+    }
+
     #[test]
     fn send_to_vec_refuses_what_send_refuses() {
         let mut out = Vec::new();
@@ -560,6 +637,9 @@ mod tests {
                 let refused = conn.send(MessageKind::Text, b"x", &mut buf).unwrap_err();
                 let again = conn.send_to_vec(MessageKind::Text, b"x", &mut out);
                 assert_eq!(again, Err(refused));
+                let mut head = [0; MAX_HEADER_LEN];
+                let header = conn.send_header(MessageKind::Text, 1, &mut head);
+                assert_eq!(header, Err(refused), "send_header refuses it too");
             }
         }
         assert!(out.is_empty());
