@@ -405,8 +405,8 @@ impl Entry {
     fn write_borrowed(&mut self, received: &[u8], borrowed: &mut Borrowed) {
         if !borrowed.is_empty() {
             borrowed.write(&self.stream, received, &mut self.out, &mut self.out_pos);
-            if self.out.is_empty() && self.out.capacity() > KEEP_OUT {
-                self.out = Vec::new();
+            if self.out.is_empty() {
+                self.drained();
             }
         }
     }
@@ -427,12 +427,17 @@ impl Entry {
                 Err(err) => return Err(err),
             }
         }
+        self.drained();
+        Ok(())
+    }
+
+    /// All output is written: an idle connection keeps no large buffer.
+    fn drained(&mut self) {
         self.out_pos = 0;
         self.out.clear();
         if self.out.capacity() > KEEP_OUT {
             self.out = Vec::new();
         }
-        Ok(())
     }
 
     pub(crate) fn wants_write(&self) -> bool {

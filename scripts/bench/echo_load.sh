@@ -224,7 +224,7 @@ run_load() {
         done
     done
     python3 - "$samples" "$TICK" <<'EOF'
-import csv, statistics, sys
+import csv, math, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 tick_us = 1e6 / float(sys.argv[2])
 def size(b):
@@ -260,7 +260,7 @@ for conns, nbytes in cells:
     for s, (rate, user, total, hwm, n, unmask) in stats.items():
         rr = f"{rate / base[0]:.2f}" if base and base[0] else "–"
         ur = f"{user / base[1]:.2f}" if base and base[1] else "–"
-        um = f"{unmask:.2f}" if unmask == unmask else "–"
+        um = "–" if math.isnan(unmask) else f"{unmask:.2f}"
         print(f"| {conns} × {size(nbytes)} | {s} | {rate:,.0f} | {user:.2f} | {total:.2f} | {um} | {hwm:.1f} | {rr} | {ur} | {n} |")
 
 # sansws-mio against the targets: the peers are the other libraries (not sansws-tokio, not
@@ -281,7 +281,8 @@ if "sansws-mio" in servers and peers:
         low_total = min(t[2] for t in them)
         raw = stats.get("raw")
         vs_raw = f"{me[0] / raw[0]:.2f}" if raw else "–"
-        floor = f"{(raw[1] + (me[5] if me[5] == me[5] else 0)) / low_user:.2f}" if raw else "–"
+        my_unmask = 0 if math.isnan(me[5]) else me[5]
+        floor = f"{(raw[1] + my_unmask) / low_user:.2f}" if raw else "–"
         print(f"| {conns} × {size(nbytes)} | {me[0] / best_rate:.2f} | {vs_raw} | {me[1] / low_user:.2f} | {me[2] / low_total:.2f} | {floor} |")
 EOF
 }
