@@ -20,12 +20,12 @@ pub(super) fn mask_avx2(buf: &mut [u8], key: [u8; 4]) -> bool {
     true
 }
 
-/// [`super::mask_in_phase`] compiled for AVX2, two 32-byte registers per step.
+/// [`super::mask_in_phase`] compiled for AVX2.
 ///
 /// # Safety
 ///
 /// The CPU running this must support AVX2 (check with `is_x86_feature_detected!("avx2")`).
 #[target_feature(enable = "avx2")]
 unsafe fn mask_avx2_unchecked(buf: &mut [u8], key: [u8; 4]) {
-    super::mask_in_phase::<64>(buf, key);
+    super::mask_in_phase(buf, key);
 }
