@@ -488,8 +488,7 @@ impl WebSocket {
             // §5.5.3 lets us answer only the most recent ping, and that one can wait. A
             // keepalive ping is pointless behind a full queue: the pong timeout, already
             // running, ends a peer that stopped reading.
-            self.conn.control.pong = None;
-            self.conn.control.ping = None;
+            self.conn.control.drop_pings_and_pongs();
         }
         if self.conn.wants_transmit() {
             let mut frames = [0; CONTROL_ROOM];

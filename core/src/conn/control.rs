@@ -55,41 +55,98 @@ impl core::fmt::Debug for Payload {
 }
 
 /// The control frames waiting to be written, in the order they will be written.
-#[derive(Debug, Clone, Copy, Default)]
+///
+/// Which slots are full is one byte (`queued`), laid out first (`repr(C)`) with the ping
+/// counter: whether anything waits is asked after every read, and the 250 bytes of payload
+/// behind it stay out of cache until a control frame comes.
+#[derive(Debug, Clone, Copy)]
+#[repr(C)]
 pub(crate) struct ControlSlots {
+    /// The full slots: [`PONG`], [`PING`], [`CLOSE`].
+    queued: u8,
+    /// A keepalive ping's payload: this counter, 4 bytes big-endian.
+    ping: u32,
     /// The pong answering the most recent ping (RFC 6455 §5.5.3 allows answering only it).
-    pub(crate) pong: Option<Payload>,
-    /// A keepalive ping: its payload is this counter, 4 bytes big-endian.
-    pub(crate) ping: Option<u32>,
+    pong: Payload,
     /// Our close frame; always written last, and nothing is written after it.
-    pub(crate) close: Option<Payload>,
+    close: Payload,
+}
+
+const PONG: u8 = 1;
+const PING: u8 = 2;
+const CLOSE: u8 = 4;
+
+impl Default for ControlSlots {
+    fn default() -> Self {
+        ControlSlots {
+            queued: 0,
+            ping: 0,
+            pong: Payload::new(&[]),
+            close: Payload::new(&[]),
+        }
+    }
 }
 
 impl ControlSlots {
+    /// The bytes before the payloads: all that `is_empty` reads.
+    #[cfg(test)]
+    pub(crate) const HEAD_LEN: usize = core::mem::offset_of!(ControlSlots, pong);
+
     pub(crate) fn is_empty(&self) -> bool {
-        self.pong.is_none() && self.ping.is_none() && self.close.is_none()
+        self.queued == 0
+    }
+
+    /// Queues a pong with `payload`, replacing one not written yet.
+    pub(crate) fn set_pong(&mut self, payload: &[u8]) {
+        self.pong = Payload::new(payload);
+        self.queued |= PONG;
+    }
+
+    /// Queues a keepalive ping carrying `count`.
+    pub(crate) fn set_ping(&mut self, count: u32) {
+        self.ping = count;
+        self.queued |= PING;
+    }
+
+    /// Queues our close frame.
+    pub(crate) fn set_close(&mut self, payload: Payload) {
+        self.close = payload;
+        self.queued |= CLOSE;
+    }
+
+    /// Drops a pong or ping not written yet (a close frame stays).
+    pub(crate) fn drop_pings_and_pongs(&mut self) {
+        self.queued &= CLOSE;
     }
 
     /// The payload queued for the control frame `opcode` (`Pong`, `Ping` or `Close`), if
     /// one is; a ping's is written out into `ping`.
     pub(crate) fn queued<'a>(&'a self, opcode: OpCode, ping: &'a mut [u8; 4]) -> Option<&'a [u8]> {
-        match opcode {
-            OpCode::Pong => self.pong.as_ref().map(Payload::as_slice),
-            OpCode::Ping => {
-                *ping = self.ping?.to_be_bytes();
-                Some(&ping[..])
-            }
-            _ => self.close.as_ref().map(Payload::as_slice),
+        if self.queued & bit(opcode) == 0 {
+            return None;
         }
+        Some(match opcode {
+            OpCode::Pong => self.pong.as_slice(),
+            OpCode::Ping => {
+                *ping = self.ping.to_be_bytes();
+                &ping[..]
+            }
+            _ => self.close.as_slice(),
+        })
     }
 
     /// Empties the slot of the control frame `opcode` once it has been written.
     pub(crate) fn clear(&mut self, opcode: OpCode) {
-        match opcode {
-            OpCode::Pong => self.pong = None,
-            OpCode::Ping => self.ping = None,
-            _ => self.close = None,
-        }
+        self.queued &= !bit(opcode);
+    }
+}
+
+/// The slot of the control frame `opcode` (`Pong`, `Ping`, or else `Close`).
+fn bit(opcode: OpCode) -> u8 {
+    match opcode {
+        OpCode::Pong => PONG,
+        OpCode::Ping => PING,
+        _ => CLOSE,
     }
 }
 
@@ -125,11 +182,11 @@ mod tests {
 
     #[test]
     fn slots_in_order() {
-        let mut slots = ControlSlots {
-            pong: Some(Payload::new(b"p")),
-            ping: Some(0x0102_0304),
-            close: Some(Payload::close(CloseCode::GOING_AWAY, "")),
-        };
+        let mut slots = ControlSlots::default();
+        assert!(slots.is_empty());
+        slots.set_close(Payload::close(CloseCode::GOING_AWAY, ""));
+        slots.set_ping(0x0102_0304);
+        slots.set_pong(b"p");
         let mut buf = [0; 4];
         assert_eq!(slots.queued(OpCode::Pong, &mut buf), Some(&b"p"[..]));
         assert_eq!(

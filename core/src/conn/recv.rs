@@ -13,7 +13,6 @@ use core::ops::Range;
 
 use crate::close::{CloseCode, CloseFrame};
 use crate::conn::connection::{Connection, State};
-use crate::conn::control::Payload;
 use crate::conn::event::{Event, MessageKind};
 use crate::conn::timer::Timer;
 use crate::error::ProtocolError;
@@ -426,7 +425,7 @@ impl Connection {
         let event = match header.opcode {
             OpCode::Ping => {
                 if self.config.auto_pong && self.state == State::Open {
-                    self.control.pong = Some(Payload::new(payload));
+                    self.control.set_pong(payload);
                 }
                 RawEvent::Ping(range)
             }

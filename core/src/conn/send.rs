@@ -486,8 +486,14 @@ fn unmasked_header(first: u8, len: usize) -> (u128, usize) {
     let first = u128::from(first);
     match len {
         0..=125 => (first | (len as u128) << 8, 2),
-        126..=0xFFFF => (first | 126 << 8 | u128::from((len as u16).swap_bytes()) << 16, 4),
-        _ => (first | 127 << 8 | u128::from((len as u64).swap_bytes()) << 16, 10),
+        126..=0xFFFF => (
+            first | 126 << 8 | u128::from((len as u16).swap_bytes()) << 16,
+            4,
+        ),
+        _ => (
+            first | 127 << 8 | u128::from((len as u64).swap_bytes()) << 16,
+            10,
+        ),
     }
 }
 
