@@ -117,6 +117,8 @@ pub struct EventLoop<H> {
     spare: Spare,
     /// Payloads sent from the bytes just read, until they are written.
     borrowed: Borrowed,
+    /// The output of a connection with none queued while it handles a read (see `read_all`).
+    staged: Vec<u8>,
     origin: std::time::Instant,
     /// The clock as last read: after each wait (and before one the application asks for);
     /// a turn's work takes microseconds to milliseconds, and deadlines are seconds apart.
@@ -143,6 +145,7 @@ impl<H: Handler> EventLoop<H> {
             inflated: Vec::new(),
             spare: Spare::new(options.spare_buffers_len),
             borrowed: Borrowed::default(),
+            staged: Vec::new(),
             origin: std::time::Instant::now(),
             now: Instant::ZERO,
             handler,
@@ -431,6 +434,14 @@ impl<H: Handler> EventLoop<H> {
                 }
             };
             let id = ConnId(index);
+            // A connection with no output queued makes its output in the loop's buffer,
+            // warm in cache (its own is cold by the time its turn comes round again). It is
+            // written just below; only what the socket does not take stays with the
+            // connection, which then keeps that buffer and leaves its own empty one.
+            let staged = entry.out.is_empty();
+            if staged {
+                core::mem::swap(&mut entry.out, &mut self.staged);
+            }
             if direct {
                 entry.process_direct(id, now, n, &mut lent);
             } else {
@@ -442,6 +453,9 @@ impl<H: Handler> EventLoop<H> {
                     broken(entry, err);
                     return;
                 }
+            }
+            if staged && entry.out.is_empty() {
+                core::mem::swap(&mut entry.out, &mut self.staged);
             }
             if n < asked && SHORT_IO_EXHAUSTS {
                 return;
@@ -605,4 +619,69 @@ fn broken(entry: &mut Entry, err: io::Error) {
     }
     entry.core.handle_eof();
     entry.dead = true;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+
+    use super::*;
+    use crate::handler::{Conn, Message};
+
+    struct Echo;
+
+    impl Handler for Echo {
+        fn on_message(&mut self, conn: &mut Conn<'_>, message: Message<'_>) {
+            conn.send(message.kind, message.payload).expect("send");
+        }
+    }
+
+    /// Turns the loop until the peer has read `want` bytes (bounded: a few hundred turns).
+    fn turn_until_read(
+        lp: &mut EventLoop<Echo>,
+        peer: &mut std::net::TcpStream,
+        want: usize,
+    ) -> Vec<u8> {
+        peer.set_nonblocking(true).expect("nonblocking");
+        let mut got = Vec::new();
+        for _ in 0..500 {
+            lp.turn(Some(Duration::from_millis(10))).expect("turn");
+            let mut buf = [0; 512];
+            match peer.read(&mut buf) {
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
+                Err(err) => panic!("read: {err}"),
+            }
+            if got.len() >= want {
+                break;
+            }
+        }
+        got
+    }
+
+    /// The echo of a connection with no output queued is made in the loop's buffer and
+    /// written from there: the connection is left holding no output buffer at all.
+    #[test]
+    fn output_written_at_once_leaves_the_connection_no_buffer() {
+        let mut lp = EventLoop::new(Echo, Options::default()).expect("loop");
+        let (stream, mut peer) = crate::test_support::socket_pair();
+        lp.add_server(stream).expect("add");
+        peer.write_all(
+            b"GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        )
+        .expect("request");
+        let head = turn_until_read(&mut lp, &mut peer, 4);
+        assert!(head.starts_with(b"HTTP/1.1 101"), "{head:?}");
+        // RFC 6455 §5.7: a masked "Hello" from a client; its echo is unmasked.
+        peer.write_all(&[
+            0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+        ])
+        .expect("frame");
+        let echo = turn_until_read(&mut lp, &mut peer, 7);
+        assert_eq!(echo, b"\x81\x05Hello");
+        let entry = lp.entries[0].as_ref().expect("open");
+        assert_eq!(entry.out.capacity(), 0);
+        assert!(lp.staged.capacity() >= 7);
+    }
 }
