@@ -24,7 +24,7 @@ fn bytewise(buf: &mut [u8], key: [u8; 4], offset: usize) {
 type MaskFn = fn(&mut [u8], [u8; 4], usize);
 
 fn bench_mask(c: &mut Criterion) {
-    const SIZES: [usize; 6] = [16, 64, 125, 4 << 10, 64 << 10, 1 << 20];
+    const SIZES: [usize; 8] = [16, 64, 125, 1 << 10, 4 << 10, 16 << 10, 64 << 10, 1 << 20];
     let key = [0x37, 0xfa, 0x21, 0x3d];
     let impls: [(&str, MaskFn); 3] = [
         ("apply_mask", sansws::frame::apply_mask),
