@@ -644,11 +644,12 @@ mod tests {
         }
     }
 
-    /// Turns the loop until the peer has read `want` bytes (bounded: a few hundred turns).
-    fn turn_until_read(
+    /// Turns the loop until what the peer read satisfies `done` (bounded: a few hundred
+    /// turns).
+    fn turn_until(
         lp: &mut EventLoop<Echo>,
         peer: &mut std::net::TcpStream,
-        want: usize,
+        done: impl Fn(&[u8]) -> bool,
     ) -> Vec<u8> {
         peer.set_nonblocking(true).expect("nonblocking");
         let mut got = Vec::new();
@@ -660,7 +661,7 @@ mod tests {
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
                 Err(err) => panic!("read: {err}"),
             }
-            if got.len() >= want {
+            if done(&got) {
                 break;
             }
         }
@@ -679,14 +680,14 @@ mod tests {
               Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
         )
         .expect("request");
-        let head = turn_until_read(&mut lp, &mut peer, 4);
+        let head = turn_until(&mut lp, &mut peer, |got| got.ends_with(b"\r\n\r\n"));
         assert!(head.starts_with(b"HTTP/1.1 101"), "{head:?}");
         // RFC 6455 §5.7: a masked "Hello" from a client; its echo is unmasked.
         peer.write_all(&[
             0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
         ])
         .expect("frame");
-        let echo = turn_until_read(&mut lp, &mut peer, 7);
+        let echo = turn_until(&mut lp, &mut peer, |got| got.len() >= 7);
         assert_eq!(echo, b"\x81\x05Hello");
         let entry = lp.entries[0].as_ref().expect("open");
         assert_eq!(entry.out.capacity(), 0);
