@@ -10,7 +10,8 @@
 #
 # Needs valgrind and a release build of benches' `load` (target/release/load). Prints
 # `ir_total=… msgs=… ir_per_msg=…`; the callgrind output stays in $OUT (default: a temp dir)
-# for callgrind_annotate. CG_FLAGS adds callgrind options (e.g. --dump-instr=yes).
+# for callgrind_annotate. CG_FLAGS adds callgrind options (e.g. --dump-instr=yes; with
+# --cache-sim=yes it also prints simulated D1 misses per message).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -40,4 +41,11 @@ callgrind_control -d "$PID" >/dev/null
 dump=$(ls -t "$OUT"/callgrind.out.* | head -n 1)
 ir=$(awk '/^summary:/ { print $2 }' "$dump")
 msgs=$(grep -o 'total_msgs=[0-9]*' <<<"$line" | cut -d= -f2)
-echo "ir_total=$ir msgs=$msgs ir_per_msg=$((ir / msgs)) dump=$dump"
+# With CG_FLAGS=--cache-sim=yes the dump also counts simulated cache misses: per message, the
+# first-level data misses (reads, writes) show how many cache lines of state an echo touches.
+misses=$(awk -v m="$msgs" '
+    /^events:/ { for (i = 2; i <= NF; i++) col[$i] = i }
+    /^summary:/ && ("D1mr" in col) {
+        printf " d1_read_misses_per_msg=%.2f d1_write_misses_per_msg=%.2f", $col["D1mr"] / m, $col["D1mw"] / m
+    }' "$dump")
+echo "ir_total=$ir msgs=$msgs ir_per_msg=$((ir / msgs))$misses dump=$dump"
