@@ -71,7 +71,9 @@ pub(crate) struct App<'a, H> {
 /// Laid out in the order written (`repr(C)`): the fields every read and write touches, then
 /// the core (whose own hot fields come first), then what only the connection's start and end
 /// use. A loop with many connections finds each entry out of cache: packed together, the part
-/// a message touches spans fewer cache lines.
+/// a message touches spans fewer cache lines. The order also decides where `Option<Entry>`
+/// keeps its `None` (today `timer_at`'s tag, which every event reads first): keep the small
+/// `Option`s and flags ahead of the core.
 #[derive(Debug)]
 #[repr(C)]
 pub(crate) struct Entry {
@@ -95,8 +97,7 @@ pub(crate) struct Entry {
     pub(crate) read_paused: bool,
     /// The upgrade completed (so `on_close` is due).
     pub(crate) opened: bool,
-    /// The socket reached end of file or failed. (The last of the fields with the most
-    /// invalid values: `Option<Entry>` keeps its `None` here, in the hot part, too.)
+    /// The socket reached end of file or failed.
     pub(crate) dead: bool,
     pub(crate) core: Connection,
     pub(crate) error: Option<Error>,
