@@ -75,8 +75,9 @@ fn mask_in_phase(buf: &mut [u8], key: [u8; 4]) {
     mask_words(body, phase(key, head_len));
 }
 
-/// Masks a short `buf` (a whole short buffer, or the head or tail of a long one) eight bytes at a
-/// time, then four, then one; `key` is in phase with `buf[0]`.
+/// Masks `buf` eight bytes at a time, then four, then one; `key` is in phase with `buf[0]`. The
+/// eight-byte loop is what LLVM vectorizes for a long body; a short buffer or a head only ever
+/// runs its scalar steps.
 #[inline(always)]
 fn mask_words(buf: &mut [u8], key: [u8; 4]) {
     let key4 = u32::from_ne_bytes(key);
