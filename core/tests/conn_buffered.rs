@@ -73,6 +73,47 @@ fn reads_are_offered_room_for_a_frame_like_the_last() {
     );
 }
 
+/// A large frame read in pieces, as sockets deliver it, is moved at most once to make room
+/// (when the room grows to the frame's length): only what the rest of the frame needs is
+/// reserved while it is under way. (Reserving room for a
+/// next frame too copied the whole megabyte received so far whenever the frame's last
+/// piece was short.)
+#[test]
+fn a_large_frame_is_not_moved_to_make_room_while_it_arrives() {
+    let mut ws = buffered(Role::Server, quiet());
+    let payload: Vec<u8> = (0..1 << 20).map(|i: u32| (i % 251) as u8).collect();
+    // A message before it leaves the reads offered room for 64 KiB frames.
+    ws.handle_read(T0, &client_frame(BINARY, true, &[1; 64 * 1024]));
+    let Some(Incoming::Message(_)) = ws.poll_event().unwrap() else {
+        panic!("the first message");
+    };
+    let wire = client_frame(BINARY, true, &payload);
+    let (mut sent, mut copied) = (0, 0);
+    let mut last = (core::ptr::null(), 0);
+    let message = loop {
+        if let Some(Incoming::Message(message)) = ws.poll_event().unwrap() {
+            break message;
+        }
+        let rx = ws.read_buffer();
+        if rx.as_ptr() != last.0 {
+            copied += last.1;
+        }
+        // A read takes what the socket has, up to the room: here 120,000 bytes at a time, so
+        // the frame's last piece is short.
+        let n = (rx.capacity() - rx.len())
+            .min(120_000)
+            .min(wire.len() - sent);
+        assert!(n > 0, "room for progress");
+        rx.extend_from_slice(&wire[sent..sent + n]);
+        sent += n;
+        last = (rx.as_ptr(), rx.len());
+        ws.handle_received(T0);
+    };
+    assert_eq!(message.payload(), &payload[..]);
+    // Once, when the room grows from a read's size to the frame's: what one read brought.
+    assert!(copied <= 120_000, "{copied} bytes copied to make room");
+}
+
 /// Found by the `client_connection` fuzz target (fuzz/regressions/client_connection/): pings
 /// and pongs the caller queued bypassed `max_send_queue`, so a caller pinging a peer that
 /// never reads grew the queue without bound.

@@ -22,8 +22,11 @@ use crate::spare::Spare;
 const DIRECT_MIN: u64 = 64 * 1024;
 
 /// A read buffer is taken over only if the piece in it is at least this share of the bytes
-/// it holds initialized (what the connection would then hold).
-const TAKE_SHARE: usize = 4;
+/// it holds initialized (what the connection would then hold). The loop's buffer is often
+/// one a large message left behind, initialized that far: a full read (256 KiB by default)
+/// must qualify for a buffer a 1 MiB message left, header and lead included, with room to
+/// spare.
+const TAKE_SHARE: usize = 8;
 
 /// A buffer larger than this goes back to the loop once its message is delivered: an idle
 /// connection must not keep a large message's memory.
@@ -287,6 +290,22 @@ mod tests {
             spare.take(len).capacity() >= len + LEAD,
             "kept for the next one"
         );
+    }
+
+    /// The loop's buffer after an earlier 1 MiB message: initialized past that message's
+    /// length. A full read's first piece of the next one takes it over, not a copy.
+    #[test]
+    fn a_full_read_takes_over_a_buffer_an_earlier_large_message_left() {
+        let len = 1 << 20;
+        let mut spare = Spare::new(4 << 20);
+        let mut assembly = Assembly::default();
+        let piece = vec![7; 256 * 1024 - 14];
+        let mut read = read_buffer(14 + len + LEAD, 14 + len + LEAD, 14, &piece);
+        assembly.start_frame(len as u64);
+        assembly.push(&read[14..256 * 1024], 14, false, &mut spare);
+        assembly.settle(&mut read, true, &mut spare);
+        assert!(read.is_empty(), "taken over, not copied");
+        assert_eq!(assembly.message(), &piece[..]);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use core::pin::Pin;
 use core::task::{ready, Context, Poll, Waker};
 use std::io::{self, IoSlice};
 
-use bytes::BytesMut;
+use bytes::{BufMut, BytesMut};
 use futures_core::Stream;
 use futures_sink::Sink;
 use sansws::conn::{Incoming, Message, WebSocket};
@@ -28,6 +28,11 @@ use crate::error::{Error, Result};
 const MAX_IOVECS: usize = 16;
 /// `poll_ready` waits for the queue to drain below this many bytes.
 const DEFAULT_HIGH_WATER: usize = 128 * 1024;
+
+/// A read takes at most this much: the core unmasks each read as it lands, while it is still
+/// in cache. A read of all a large frame's bytes the socket holds (hundreds of KiB) pushes
+/// its own start out of cache before the unmasking gets there.
+const READ_MAX: usize = 128 * 1024;
 
 /// A WebSocket over any `AsyncRead + AsyncWrite` transport (TCP, TLS, in-memory).
 ///
@@ -284,8 +289,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
                 self.run_timers();
                 continue;
             }
-            let read =
-                tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, self.ws.read_buffer());
+            let mut room = self.ws.read_buffer().limit(READ_MAX);
+            let read = tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, &mut room);
             let Poll::Ready(read) = read else {
                 if past_deadline {
                     self.run_timers();

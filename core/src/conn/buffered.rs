@@ -171,7 +171,14 @@ impl WebSocket {
     /// The read buffer, with room for the next read reserved: read straight into its spare
     /// capacity (e.g. tokio's `read_buf`), then call [`WebSocket::handle_received`].
     pub fn read_buffer(&mut self) -> &mut BytesMut {
-        self.rx.reserve(self.read_hint.max(self.read_room));
+        // Room to spare is worth a copy of what the buffer holds only while that is small: a
+        // large frame's received part is not moved for more than the rest of it.
+        let room = if self.rx.len() <= self.read_room {
+            self.read_hint.max(self.read_room)
+        } else {
+            self.read_hint
+        };
+        self.rx.reserve(room);
         &mut self.rx
     }
 
