@@ -334,6 +334,40 @@ fn buffered_streamed_message_blocks_other_messages() {
     assert_eq!(ops, [BINARY, PING, CONT, TEXT]);
 }
 
+/// `send` puts a server's short messages out through a path of their own: the same bytes as
+/// the general one, at every length class around its limits, and the same send-queue cap.
+#[test]
+fn short_messages_sent_whole_match_the_general_path() {
+    let config = Config {
+        max_send_frame_len: 300,
+        ..quiet()
+    };
+    for len in [0, 1, 125, 126, 299, 300, 301, 1023, 1024, 70_000] {
+        let payload = vec![0x5A; len];
+        let mut short = buffered(Role::Server, config);
+        short.send(Message::binary(payload.clone())).unwrap();
+        short.send(Message::text("é".repeat(len / 2))).unwrap();
+        let mut general = buffered(Role::Server, config);
+        general.send_binary(payload).unwrap();
+        general.send_text(&"é".repeat(len / 2)).unwrap();
+        assert_eq!(output(&short), output(&general), "{len} bytes");
+        assert_eq!(short.queued_len(), general.queued_len(), "{len} bytes");
+    }
+
+    let config = Config {
+        max_send_queue: 100,
+        ..quiet()
+    };
+    let mut ws = buffered(Role::Server, config);
+    ws.send(Message::binary(vec![0; 60])).unwrap(); // 62 bytes queued
+    assert_eq!(
+        ws.send(Message::binary(vec![0; 60])),
+        Err(SendError::QueueFull)
+    );
+    ws.send(Message::binary(vec![0; 36])).unwrap();
+    assert_eq!(ws.queued_len(), 100, "up to the cap exactly");
+}
+
 #[test]
 fn buffered_sends_after_close_are_refused() {
     let mut ws = buffered(Role::Client, quiet());

@@ -11,7 +11,7 @@ use crate::conn::connection::Connection;
 use crate::conn::error::{CloseCause, SendError};
 use crate::conn::event::MessageKind;
 use crate::conn::recv::{RawEvent, Step};
-use crate::conn::send::{fragments, frame_len, Part};
+use crate::conn::send::{append_unmasked, fragments, frame_len, Part};
 use crate::error::ProtocolError;
 use crate::frame::{apply_mask, FrameHeader, MAX_HEADER_LEN};
 use crate::time::Instant;
@@ -21,6 +21,8 @@ use crate::time::Instant;
 const COPY_THRESHOLD: usize = 1024;
 /// The smallest spare room offered to a read.
 const MIN_READ: usize = 4096;
+/// The shortest frame header (RFC 6455 §5.2): what the next frame needs at least.
+const MIN_HEADER_LEN: usize = 2;
 /// The most room a read is offered for a frame like the last one (a larger frame's header
 /// asks for the rest of it anyway).
 const MAX_READ_ROOM: usize = 64 * 1024;
@@ -214,6 +216,13 @@ impl WebSocket {
     /// A protocol error is returned once (the close frame naming it is queued); the
     /// [`Incoming::Closed`] event follows.
     pub fn poll_event(&mut self) -> Result<Option<Incoming>, ProtocolError> {
+        if self.rx.is_empty() {
+            // Asked again after every event and before every read (an async stream does
+            // both): with no bytes, there is no step to take, and `read_hint` already says
+            // what the next one needs.
+            self.flush_control();
+            return Ok(self.take_closed());
+        }
         loop {
             let step = self.conn.read_step(&mut self.rx, true);
             self.flush_control();
@@ -225,6 +234,8 @@ impl WebSocket {
                 }
                 Step::Event { consumed, event } => {
                     self.read_room = (consumed + MIN_READ).min(MAX_READ_ROOM);
+                    // Every event ends a frame: the next needs a header.
+                    self.read_hint = MIN_HEADER_LEN;
                     (consumed, event)
                 }
             };
@@ -319,7 +330,34 @@ impl WebSocket {
     pub fn send(&mut self, message: Message) -> Result<(), SendError> {
         // Borrowed, not moved out: a move copies the handle through the stack, where wider
         // loads of the caller's fresh stores stall.
-        self.queue_message(message.kind(), message.payload(), Part::Whole)
+        let payload = message.payload();
+        if payload.len() < COPY_THRESHOLD
+            && !self.compresses()
+            && self.conn.sends_one_plain_frame(payload.len())
+        {
+            return self.queue_plain(message.kind(), payload);
+        }
+        self.queue_message(message.kind(), payload, Part::Whole)
+    }
+
+    /// A short message a server sends uncompressed: one frame, copied in after a header built
+    /// in a register, without the general path's fragments, masks and compression.
+    fn queue_plain(&mut self, kind: MessageKind, payload: &[u8]) -> Result<(), SendError> {
+        let opcode = self.conn.begin_message(kind, Part::Whole)?;
+        let total = frame_len(payload.len(), false);
+        self.check_room(total)?;
+        append_unmasked(&mut self.staging, 0x80 | opcode.as_u8(), payload);
+        self.conn.end_message(kind, Part::Whole);
+        self.queued += total;
+        Ok(())
+    }
+
+    /// Whether messages are compressed (permessage-deflate was agreed).
+    fn compresses(&self) -> bool {
+        #[cfg(feature = "deflate")]
+        return self.conn.deflate.is_some();
+        #[cfg(not(feature = "deflate"))]
+        false
     }
 
     /// Queues a text message.

@@ -216,12 +216,7 @@ impl Connection {
         out: &mut alloc::vec::Vec<u8>,
     ) -> usize {
         let start = out.len();
-        let len = payload.len();
-        if len <= self.config.max_send_frame_len
-            && len <= 0xFFFF
-            && !compressed
-            && !self.role.masks_outgoing()
-        {
+        if !compressed && self.sends_one_plain_frame(payload.len()) {
             // A server's single frame, the common case: no key, no fragments, no 64-bit
             // length.
             append_unmasked(out, 0x80 | opcode.as_u8(), payload);
@@ -229,6 +224,15 @@ impl Connection {
             self.append_frames(opcode, payload, compressed, out);
         }
         out.len() - start
+    }
+
+    /// Whether an uncompressed whole message of `len` bytes goes out as one unmasked frame
+    /// with at most a 16-bit length: a server's common case, with no key, fragments or
+    /// 64-bit length to handle.
+    #[cfg(feature = "alloc")]
+    #[inline]
+    pub(crate) fn sends_one_plain_frame(&self, len: usize) -> bool {
+        len <= self.config.max_send_frame_len && len <= 0xFFFF && !self.role.masks_outgoing()
     }
 
     /// [`Connection::append_message`] for every other case.
@@ -460,12 +464,53 @@ fn append_frame(out: &mut alloc::vec::Vec<u8>, header: &FrameHeader, payload: &[
     }
 }
 
+/// Where frames are appended: a caller's `Vec`, or the buffered API's staging.
+#[cfg(feature = "alloc")]
+pub(crate) trait FrameOut {
+    fn len(&self) -> usize;
+    fn reserve(&mut self, additional: usize);
+    fn extend_from_slice(&mut self, bytes: &[u8]);
+    fn truncate(&mut self, len: usize);
+}
+
+#[cfg(feature = "alloc")]
+impl FrameOut for alloc::vec::Vec<u8> {
+    fn len(&self) -> usize {
+        alloc::vec::Vec::len(self)
+    }
+    fn reserve(&mut self, additional: usize) {
+        alloc::vec::Vec::reserve(self, additional);
+    }
+    fn extend_from_slice(&mut self, bytes: &[u8]) {
+        alloc::vec::Vec::extend_from_slice(self, bytes);
+    }
+    fn truncate(&mut self, len: usize) {
+        alloc::vec::Vec::truncate(self, len);
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl FrameOut for bytes::BytesMut {
+    fn len(&self) -> usize {
+        bytes::BytesMut::len(self)
+    }
+    fn reserve(&mut self, additional: usize) {
+        bytes::BytesMut::reserve(self, additional);
+    }
+    fn extend_from_slice(&mut self, bytes: &[u8]) {
+        bytes::BytesMut::extend_from_slice(self, bytes);
+    }
+    fn truncate(&mut self, len: usize) {
+        bytes::BytesMut::truncate(self, len);
+    }
+}
+
 /// Appends an unmasked frame with first header byte `first` and `payload` (at most 65535
 /// bytes) to `out`: the header is built in a register, reserved for with the payload, and put
 /// in as one word that `out` is then cut back from.
 #[cfg(feature = "alloc")]
 #[inline(always)]
-fn append_unmasked(out: &mut alloc::vec::Vec<u8>, first: u8, payload: &[u8]) {
+pub(crate) fn append_unmasked<O: FrameOut>(out: &mut O, first: u8, payload: &[u8]) {
     let len = payload.len();
     debug_assert!(len <= 0xFFFF);
     let (word, head_len) = unmasked_header(first, len);
