@@ -189,7 +189,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
                 *slot = IoSlice::new(chunk);
                 count += 1;
             }
-            let written = ready!(Pin::new(&mut self.io).poll_write_vectored(cx, &slices[..count]))?;
+            // One chunk (the usual case for small messages) goes out with a plain write: the
+            // kernel's vectored path costs more for a single buffer.
+            let io = Pin::new(&mut self.io);
+            let written = if count == 1 {
+                ready!(io.poll_write(cx, &slices[0]))?
+            } else {
+                ready!(io.poll_write_vectored(cx, &slices[..count]))?
+            };
             if written == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
@@ -376,5 +383,92 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WebSocketStream<S> {
             this.ws.close(this.clock.now(), CloseCode::NORMAL, "")?;
         }
         this.poll_flush_inner(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::ReadBuf;
+
+    /// A transport that takes every write and counts how each came.
+    #[derive(Default)]
+    struct Recorder {
+        plain: usize,
+        vectored: usize,
+        written: Vec<u8>,
+    }
+
+    impl AsyncRead for Recorder {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            _: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            Poll::Pending
+        }
+    }
+
+    impl AsyncWrite for Recorder {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            self.plain += 1;
+            self.written.extend_from_slice(buf);
+            Poll::Ready(Ok(buf.len()))
+        }
+
+        fn poll_write_vectored(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            bufs: &[IoSlice<'_>],
+        ) -> Poll<io::Result<usize>> {
+            self.vectored += 1;
+            let mut n = 0;
+            for buf in bufs {
+                self.written.extend_from_slice(buf);
+                n += buf.len();
+            }
+            Poll::Ready(Ok(n))
+        }
+
+        fn is_write_vectored(&self) -> bool {
+            true
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    /// A lone chunk goes out with a plain write (a socket's vectored write costs more in the
+    /// kernel for one buffer); a header and a payload queued apart go out in one vectored
+    /// write.
+    #[tokio::test]
+    async fn a_lone_chunk_is_written_plainly_and_several_at_once() {
+        let clock = Clock::new();
+        let mut conn = Connection::server(sansws::Config::default(), clock.now());
+        conn.upgraded(clock.now());
+        let mut stream =
+            WebSocketStream::new(Recorder::default(), WebSocket::new(conn), clock, None);
+        stream.send(Message::text("hi")).await.expect("sent");
+        let io = stream.get_ref();
+        assert_eq!((io.plain, io.vectored), (1, 0));
+        assert_eq!(io.written, [0x81, 2, b'h', b'i']);
+
+        stream
+            .send(Message::binary(vec![7; 4096]))
+            .await
+            .expect("sent");
+        let io = stream.get_ref();
+        assert_eq!((io.plain, io.vectored), (1, 1));
+        assert_eq!(io.written.len(), 4 + 4 + 4096);
+        assert_eq!(&io.written[4..8], [0x82, 126, 0x10, 0x00]);
     }
 }
