@@ -334,7 +334,7 @@ impl Entry {
     ) {
         if self.tail.is_empty() {
             let consumed = self.process(id, now, &mut read[..n], lent);
-            self.write_borrowed(&read[..n], lent.borrowed);
+            self.write_borrowed(&mut read[..n], lent.borrowed);
             if consumed < n {
                 self.tail.extend_from_slice(&read[consumed..n]);
             }
@@ -343,7 +343,7 @@ impl Entry {
             let mut tail = core::mem::take(&mut self.tail);
             tail.extend_from_slice(&read[..n]);
             let consumed = self.process(id, now, &mut tail, lent);
-            self.write_borrowed(&tail, lent.borrowed);
+            self.write_borrowed(&mut tail, lent.borrowed);
             self.assembly.settle(&mut tail, false, lent.app.spare);
             tail.drain(..consumed);
             if tail.is_empty() {
@@ -406,10 +406,11 @@ impl Entry {
     }
 
     /// Writes the output with the payloads borrowed from `received` (the bytes just
-    /// processed) in their places, before those bytes are reused; what the socket does not
-    /// take is copied into the output.
+    /// processed) in their places, before those bytes are reused (the header before each
+    /// may be moved into the consumed bytes ahead of it); what the socket does not take is
+    /// copied into the output.
     #[inline]
-    fn write_borrowed(&mut self, received: &[u8], borrowed: &mut Borrowed) {
+    fn write_borrowed(&mut self, received: &mut [u8], borrowed: &mut Borrowed) {
         if !borrowed.is_empty() {
             borrowed.write(&self.stream, received, &mut self.out, &mut self.out_pos);
             if self.out.is_empty() {
