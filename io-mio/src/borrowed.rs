@@ -12,6 +12,7 @@
 use std::io::{self, IoSlice, Write};
 
 use mio::net::TcpStream;
+use smallvec::SmallVec;
 
 /// Payloads shorter than this are copied: the copy costs less than one more slice for the
 /// kernel to gather.
@@ -20,6 +21,9 @@ pub(crate) const BORROW_MIN: usize = 1024;
 /// At most this many payloads wait in one write; more are copied (so the write's slice list
 /// stays small and on the stack).
 const MAX_PIECES: usize = 8;
+
+/// A write's slices: every piece, and a stretch of output around each.
+type Slices<'s> = SmallVec<[IoSlice<'s>; 2 * MAX_PIECES + 1]>;
 
 /// Output stretches at most this long right before a payload are moved in front of it: a
 /// frame header.
@@ -127,21 +131,32 @@ impl Borrowed {
     ) {
         self.join_heads(received, &out[*pos..], *pos);
         let received = &*received;
-        let mut slices = [IoSlice::new(&[]); 2 * MAX_PIECES + 1];
-        let count = self.gather(received, &out[*pos..], *pos, &mut slices);
-        let parts = &slices[..count];
-        let written = write_once(stream, parts);
         let total = out.len() - *pos + self.len;
-        let rest = (written < total).then(|| {
-            let mut rest = Vec::with_capacity(total - written);
-            let mut skip = written;
-            for part in parts {
-                let from = skip.min(part.len());
-                rest.extend_from_slice(&part[from..]);
-                skip -= from;
-            }
-            rest
-        });
+        let alone = match self.pieces[..] {
+            [piece] if piece.at - *pos == piece.head && piece.at == out.len() => Some(piece),
+            _ => None,
+        };
+        let rest = if let Some(piece) = alone {
+            // The usual echo: the whole output is one payload and the header moved before it.
+            let bytes = &received[piece.span()];
+            let written = write_once(stream, &[IoSlice::new(bytes)]);
+            (written < total).then(|| bytes[written..].to_vec())
+        } else {
+            // Not an array: filling one with empty slices first cost more than the write.
+            let mut slices = Slices::new();
+            self.gather(received, &out[*pos..], *pos, &mut slices);
+            let written = write_once(stream, &slices);
+            (written < total).then(|| {
+                let mut rest = Vec::with_capacity(total - written);
+                let mut skip = written;
+                for part in &slices {
+                    let from = skip.min(part.len());
+                    rest.extend_from_slice(&part[from..]);
+                    skip -= from;
+                }
+                rest
+            })
+        };
         match rest {
             Some(rest) => *out = rest,
             None => out.clear(),
@@ -176,33 +191,22 @@ impl Borrowed {
         }
     }
 
-    /// Fills `slices` with the output in order (the stretches of `out`, which starts at
-    /// offset `pos` of the output, with the borrowed pieces of `received` between them; empty
-    /// stretches left out) and returns how many it filled.
-    fn gather<'s>(
-        &self,
-        received: &'s [u8],
-        out: &'s [u8],
-        pos: usize,
-        slices: &mut [IoSlice<'s>; 2 * MAX_PIECES + 1],
-    ) -> usize {
-        let mut count = 0;
+    /// Fills `slices` with the output in order: the stretches of `out` (which starts at
+    /// offset `pos` of the output) with the borrowed pieces of `received` between them, empty
+    /// stretches left out.
+    fn gather<'s>(&self, received: &'s [u8], out: &'s [u8], pos: usize, slices: &mut Slices<'s>) {
         let mut from = 0;
         for piece in &self.pieces {
             let at = piece.at - pos;
             if at - piece.head > from {
-                slices[count] = IoSlice::new(&out[from..at - piece.head]);
-                count += 1;
+                slices.push(IoSlice::new(&out[from..at - piece.head]));
             }
-            slices[count] = IoSlice::new(&received[piece.span()]);
-            count += 1;
+            slices.push(IoSlice::new(&received[piece.span()]));
             from = at;
         }
         if out.len() > from {
-            slices[count] = IoSlice::new(&out[from..]);
-            count += 1;
+            slices.push(IoSlice::new(&out[from..]));
         }
-        count
     }
 }
 
@@ -316,11 +320,19 @@ mod tests {
 
     /// Two echoes as a server makes them: each payload lies after its 6-byte client header
     /// (a 2-byte one, then a mask); each server header (2 bytes) goes right before it.
-    fn echoes(received: &[u8], borrowed: &mut Borrowed, out: &mut Vec<u8>) -> Vec<u8> {
+    fn echoes(
+        received: &[u8],
+        count: usize,
+        borrowed: &mut Borrowed,
+        out: &mut Vec<u8>,
+    ) -> Vec<u8> {
         let mut lender = Lender::new(Received::of(received), borrowed);
         let half = received.len() / 2;
         let mut want = Vec::new();
-        for payload in [&received[6..half], &received[half + 6..]] {
+        for payload in [&received[6..half], &received[half + 6..]]
+            .into_iter()
+            .take(count)
+        {
             let head = [0x82, payload.len() as u8];
             out.extend_from_slice(&head);
             assert!(lender.lend(payload, out.len()));
@@ -336,7 +348,7 @@ mod tests {
         let mut received: Vec<u8> = (0..212).map(|i: u32| i as u8).collect();
         let mut borrowed = Borrowed::default();
         let mut out = Vec::new();
-        let want = echoes(&received, &mut borrowed, &mut out);
+        let want = echoes(&received, 2, &mut borrowed, &mut out);
         let mut pos = 0;
         borrowed.write(&stream, &mut received, &mut out, &mut pos);
         assert!(out.is_empty() && borrowed.is_empty());
@@ -353,21 +365,44 @@ mod tests {
 
     #[test]
     fn joined_headers_are_copied_in_order_when_the_socket_is_full() {
-        let (stream, mut peer) = pair();
-        let mut filler = &stream;
-        let mut filled = 0;
-        while let Ok(n) = filler.write(&[0; 1 << 16]) {
-            filled += n;
+        // One echo (written from where it lies as one slice) and two (gathered).
+        for count in [1, 2] {
+            let (stream, mut peer) = pair();
+            let mut filler = &stream;
+            let mut filled = 0;
+            while let Ok(n) = filler.write(&[0; 1 << 16]) {
+                filled += n;
+            }
+            let mut received: Vec<u8> = (0..212).map(|i: u32| i as u8).collect();
+            let mut borrowed = Borrowed::default();
+            let mut out = Vec::new();
+            let want = echoes(&received, count, &mut borrowed, &mut out);
+            let mut pos = 0;
+            borrowed.write(&stream, &mut received, &mut out, &mut pos);
+            assert_eq!(out, want, "{count} echoes");
+            let mut drained = vec![0; filled];
+            peer.read_exact(&mut drained).expect("the filler");
         }
-        let mut received: Vec<u8> = (0..212).map(|i: u32| i as u8).collect();
+    }
+
+    #[test]
+    fn one_echo_partly_written_leaves_the_rest_in_order() {
+        let (stream, mut peer) = pair();
+        let mut received: Vec<u8> = (0..(32 << 20) + 12).map(|i: u32| (i % 251) as u8).collect();
         let mut borrowed = Borrowed::default();
-        let mut out = Vec::new();
-        let want = echoes(&received, &mut borrowed, &mut out);
+        let mut lender = Lender::new(Received::of(&received), &mut borrowed);
+        let payload = &received[14..];
+        let head = [0x82, 127, 0, 0, 0, 0, 2, 0, 0, 0];
+        let mut out = head.to_vec();
+        assert!(lender.lend(payload, out.len()));
+        let want = [&head[..], payload].concat();
         let mut pos = 0;
         borrowed.write(&stream, &mut received, &mut out, &mut pos);
-        assert_eq!(out, want);
-        let mut drained = vec![0; filled];
-        peer.read_exact(&mut drained).expect("the filler");
+        assert!(!out.is_empty() && out.len() < want.len(), "a partial write");
+        let mut wire = vec![0; want.len() - out.len()];
+        peer.read_exact(&mut wire).expect("what was written");
+        wire.extend_from_slice(&out);
+        assert!(wire == want, "the written bytes, then the copied rest");
     }
 
     #[test]
