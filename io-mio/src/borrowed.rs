@@ -186,7 +186,7 @@ impl Borrowed {
             if taken {
                 continue;
             }
-            received[gap].copy_from_slice(&out[at - head..at]);
+            copy_short(&mut received[gap], &out[at - head..at]);
             self.pieces[index].head = head;
         }
     }
@@ -207,6 +207,24 @@ impl Borrowed {
         if out.len() > from {
             slices.push(IoSlice::new(&out[from..]));
         }
+    }
+}
+
+/// `to.copy_from_slice(from)` for at most 16 bytes, as two overlapping fixed-size moves: a
+/// copy of a length known only at run time is a call to `memcpy`, which costs more here
+/// than the copy.
+fn copy_short(to: &mut [u8], from: &[u8]) {
+    fn halves<const N: usize>(to: &mut [u8], from: &[u8]) {
+        let len = to.len();
+        to[..N].copy_from_slice(&from[..N]);
+        to[len - N..].copy_from_slice(&from[len - N..]);
+    }
+    debug_assert!(to.len() == from.len() && to.len() <= 16);
+    match to.len() {
+        8.. => halves::<8>(to, from),
+        4.. => halves::<4>(to, from),
+        2.. => halves::<2>(to, from),
+        _ => to.copy_from_slice(from),
     }
 }
 
@@ -403,6 +421,17 @@ mod tests {
         peer.read_exact(&mut wire).expect("what was written");
         wire.extend_from_slice(&out);
         assert!(wire == want, "the written bytes, then the copied rest");
+    }
+
+    #[test]
+    fn short_copies_of_every_length() {
+        let from: Vec<u8> = (1..=16).collect();
+        for len in 0..=16 {
+            let mut to = [0u8; 16];
+            copy_short(&mut to[..len], &from[..len]);
+            assert_eq!(&to[..len], &from[..len]);
+            assert!(to[len..].iter().all(|&b| b == 0), "{len}: nothing past the end");
+        }
     }
 
     #[test]
