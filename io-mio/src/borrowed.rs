@@ -430,7 +430,10 @@ mod tests {
             let mut to = [0u8; 16];
             copy_short(&mut to[..len], &from[..len]);
             assert_eq!(&to[..len], &from[..len]);
-            assert!(to[len..].iter().all(|&b| b == 0), "{len}: nothing past the end");
+            assert!(
+                to[len..].iter().all(|&b| b == 0),
+                "{len}: nothing past the end"
+            );
         }
     }
 
