@@ -14,9 +14,10 @@ use std::io::{self, IoSlice, Write};
 use mio::net::TcpStream;
 use smallvec::SmallVec;
 
-/// Payloads shorter than this are copied: the copy costs less than one more slice for the
-/// kernel to gather.
-pub(crate) const BORROW_MIN: usize = 1024;
+/// Payloads shorter than this are copied: the copy costs less than noting where the payload
+/// lies and moving its header before it (1 KiB echoes: 1,070 instructions each copied,
+/// 1,096 borrowed, and no more kernel time).
+pub(crate) const BORROW_MIN: usize = 4096;
 
 /// At most this many payloads wait in one write; more are copied (so the write's slice list
 /// stays small and on the stack).

@@ -555,7 +555,7 @@ mod tests {
     #[test]
     fn echoes_go_out_from_the_read_buffer_in_order() {
         let (mut server, mut peer, mut client) = open_pair(Config::default());
-        let big: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
+        let big: Vec<u8> = (0..9000u32).map(|i| (i % 251) as u8).collect();
         let mut wire = Vec::new();
         let ping = |client: &mut Connection, payload: &[u8], wire: &mut Vec<u8>| {
             let mut frame = [0; 14 + 125];
@@ -585,13 +585,13 @@ mod tests {
         let want = [
             &[0x8A, 2][..],
             b"p1",
-            &[0x82, 126, 0x0B, 0xB8],
+            &[0x82, 126, 0x23, 0x28],
             &big,
             &[0x8A, 2],
             b"p2",
             &[0x81, 5],
             b"small",
-            &[0x82, 126, 0x07, 0xD0],
+            &[0x82, 126, 0x1F, 0x40],
             &big[1000..],
         ]
         .concat();
@@ -603,14 +603,14 @@ mod tests {
     /// Borrowed payloads count toward `max_send_queue` like copied ones.
     #[test]
     fn borrowed_payloads_count_toward_the_send_queue_cap() {
-        // Two echoes (2,004 bytes each, with their headers) reach it.
+        // Two echoes (5,004 bytes each, with their headers) reach it.
         let config = Config {
-            max_send_queue: 4000,
+            max_send_queue: 10_000,
             ..Config::default()
         };
         let (mut server, mut peer, mut client) = open_pair(config);
         let mut wire = Vec::new();
-        (client.send_to_vec(MessageKind::Binary, &[5; 2000], &mut wire)).expect("send");
+        (client.send_to_vec(MessageKind::Binary, &[5; 5000], &mut wire)).expect("send");
         let mut echo = Echo {
             times: 3,
             results: Vec::new(),
@@ -618,7 +618,7 @@ mod tests {
         receive_all(&mut server, &mut echo, &mut wire);
         let full = Err(sansws::SendError::QueueFull);
         assert_eq!(echo.results, [Ok(()), Ok(()), full]);
-        let mut got = vec![0; 2 * 2004];
+        let mut got = vec![0; 2 * 5004];
         std::io::Read::read_exact(&mut peer, &mut got).expect("two echoes");
     }
 
