@@ -1,13 +1,14 @@
 //! Payloads sent from where they were received. A message a server sends from inside a
 //! callback whose payload lies in the buffer the loop just read into (an echo, a relay) is not
 //! copied into the connection's output: the output notes where it lies, and it goes out with
-//! the rest of the output in one vectored write before that buffer is reused. Only what the
-//! socket does not take then is copied (a slow peer's share).
+//! the rest of the output in one write before that buffer is reused. Only what the socket
+//! does not take then is copied (a slow peer's share).
 //!
 //! The header sent before such a payload is moved into the received buffer right ahead of
 //! it, where the payload's own frame header lay (a client's header is 4 bytes longer than a
-//! server's for the same length: it always fits), so header and payload go out as one
-//! slice. A socket's vectored write costs more in the kernel for every slice it gathers.
+//! server's for the same length: it always fits), so header and payload are one slice. An
+//! echo is then written with a plain write, which a socket serves more cheaply than a
+//! vectored one.
 
 use std::io::{self, IoSlice, Write};
 

@@ -19,7 +19,8 @@ use crate::time::Instant;
 /// Unmasked payloads at least this long are queued as their own chunk instead of being
 /// copied next to their header: a vectored write sends them without a copy. Below it the
 /// copy costs less than the second chunk (its handle, and a socket's vectored write, dearer
-/// in the kernel than a plain one): measured echoing 1 KiB, 16 KiB is about even.
+/// in the kernel than a plain one). Measured on echoes: copying 1 KiB saves user and kernel
+/// time; at 16 KiB the two ways are about even.
 const COPY_THRESHOLD: usize = 4096;
 /// The smallest spare room offered to a read.
 const MIN_READ: usize = 4096;
