@@ -10,10 +10,12 @@
 //! echo is then written with a plain write, which a socket serves more cheaply than a
 //! vectored one.
 
-use std::io::{self, IoSlice, Write};
+use std::io::IoSlice;
 
 use mio::net::TcpStream;
 use smallvec::SmallVec;
+
+use crate::output::write_once;
 
 /// Payloads shorter than this are copied: the copy costs less than noting where the payload
 /// lies and moving its header before it (1 KiB echoes: 1,070 instructions each copied,
@@ -230,27 +232,11 @@ fn copy_short(to: &mut [u8], from: &[u8]) {
     }
 }
 
-/// One write of all `slices`; the bytes it took (0 if it took none or failed).
-fn write_once(mut stream: &TcpStream, slices: &[IoSlice<'_>]) -> usize {
-    loop {
-        // One slice goes out with a plain write: cheaper in the kernel than a vectored one.
-        let written = match slices {
-            [slice] => stream.write(slice),
-            _ => stream.write_vectored(slices),
-        };
-        match written {
-            Ok(n) => return n,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(_) => return 0,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::test_support::socket_pair as pair;
-    use std::io::Read;
+    use std::io::{Read, Write};
 
     /// Queues `b"<0>"`, piece 0, `b"<1>"`, piece 1, `b"<2>"` after what `out` holds, where
     /// the pieces are the halves of `received` past its first byte: what a callback would.

@@ -16,27 +16,21 @@ pub(crate) const WRITE_THROUGH_MIN: usize = 64 * 1024;
 /// in `out` whatever the socket did not take. A failed write is left for the next flush of
 /// `out` to report.
 pub(crate) fn write_through(
-    mut stream: &TcpStream,
+    stream: &TcpStream,
     mut head: &[u8],
     mut body: &[u8],
     out: &mut Vec<u8>,
 ) {
     while out.is_empty() && !(head.is_empty() && body.is_empty()) {
-        // One part alone goes with a plain write: cheaper in the kernel than a vectored one.
-        let written = match (head.is_empty(), body.is_empty()) {
-            (true, _) => stream.write(body),
-            (_, true) => stream.write(head),
-            _ => stream.write_vectored(&[IoSlice::new(head), IoSlice::new(body)]),
-        };
-        match written {
-            Ok(0) => break,
-            Ok(n) if n < head.len() => head = &head[n..],
-            Ok(n) => {
-                body = &body[n - head.len()..];
-                head = &[];
-            }
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(_) => break,
+        let written = write_once(stream, &[IoSlice::new(head), IoSlice::new(body)]);
+        if written == 0 {
+            break;
+        }
+        if written < head.len() {
+            head = &head[written..];
+        } else {
+            body = &body[written - head.len()..];
+            head = &[];
         }
         if SHORT_IO_EXHAUSTS {
             break; // all written, or the send buffer is full
@@ -44,6 +38,25 @@ pub(crate) fn write_through(
     }
     out.extend_from_slice(head);
     out.extend_from_slice(body);
+}
+
+/// One write of `parts` in order; the bytes it took (0 if it took none or failed). One
+/// non-empty part goes with a plain write, which a socket serves more cheaply than a
+/// vectored one.
+pub(crate) fn write_once(mut stream: &TcpStream, parts: &[IoSlice<'_>]) -> usize {
+    loop {
+        let written = match parts {
+            [one] => stream.write(one),
+            [first, second] if second.is_empty() => stream.write(first),
+            [first, second] if first.is_empty() => stream.write(second),
+            _ => stream.write_vectored(parts),
+        };
+        match written {
+            Ok(n) => return n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(_) => return 0,
+        }
+    }
 }
 
 #[cfg(test)]
