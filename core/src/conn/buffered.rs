@@ -335,7 +335,7 @@ impl WebSocket {
         // loads of the caller's fresh stores stall.
         let payload = message.payload();
         if payload.len() < COPY_THRESHOLD
-            && !self.compresses()
+            && !self.conn.compresses()
             && self.conn.sends_one_plain_frame(payload.len())
         {
             return self.queue_plain(message.kind(), payload);
@@ -353,14 +353,6 @@ impl WebSocket {
         self.conn.end_message(kind, Part::Whole);
         self.queued += total;
         Ok(())
-    }
-
-    /// Whether messages are compressed (permessage-deflate was agreed).
-    fn compresses(&self) -> bool {
-        #[cfg(feature = "deflate")]
-        return self.conn.deflate.is_some();
-        #[cfg(not(feature = "deflate"))]
-        false
     }
 
     /// Queues a text message.

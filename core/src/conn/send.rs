@@ -151,11 +151,7 @@ impl Connection {
         out: &mut [u8; MAX_HEADER_LEN],
     ) -> Result<Option<usize>, SendError> {
         let opcode = self.begin_message(kind, Part::Whole)?;
-        #[cfg(feature = "deflate")]
-        let compressing = self.deflate.is_some();
-        #[cfg(not(feature = "deflate"))]
-        let compressing = false;
-        if self.role.masks_outgoing() || len > self.config.max_send_frame_len || compressing {
+        if self.role.masks_outgoing() || len > self.config.max_send_frame_len || self.compresses() {
             return Ok(None);
         }
         // A server's frame has no key to draw: the header is built in a register.
@@ -224,6 +220,14 @@ impl Connection {
             self.append_frames(opcode, payload, compressed, out);
         }
         out.len() - start
+    }
+
+    /// Whether messages may be compressed (permessage-deflate was agreed).
+    pub(crate) fn compresses(&self) -> bool {
+        #[cfg(feature = "deflate")]
+        return self.deflate.is_some();
+        #[cfg(not(feature = "deflate"))]
+        false
     }
 
     /// Whether an uncompressed whole message of `len` bytes goes out as one unmasked frame
