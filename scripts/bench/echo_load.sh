@@ -11,10 +11,11 @@
 #   MODE=syscalls bash scripts/bench/echo_load.sh   # syscalls per message (perf stat), 1 run
 #
 # Environment: ROUNDS (3), SECS per run (5; 2 when QUICK=1), PIN=split|same|none (split:
-# server on CPU 0, load on CPU 1; same: both on CPU 0), SERVERS (space-separated subset),
-# IDLE_CONNS (10000), OUT (results directory), NO_BUILD=1 (reuse target/bench-bins),
-# CELLS (a subset of the matrix: "CONNS BYTES" pairs separated by commas, e.g.
-# CELLS="10 1048576, 100 20"), CPU=perf|ticks (how user CPU is split from total, below).
+# server on CPU 0, load on CPU 1; same: both on CPU 0), SERVERS (space-separated subset; any
+# other name is an executable in target/bench-bins, e.g. an experimental build to set against
+# the others), IDLE_CONNS (10000), OUT (results directory), NO_BUILD=1 (reuse
+# target/bench-bins), CELLS (a subset of the matrix: "CONNS BYTES" pairs separated by commas,
+# e.g. CELLS="10 1048576, 100 20"), CPU=perf|ticks (how user CPU is split from total, below).
 #
 # CPU time: the total is the server's utime + stime from /proc/PID/stat (the scheduler's exact
 # runtime). Its split into user and kernel time there is sampled at the clock tick (100/s):
@@ -101,7 +102,11 @@ server_bin() {
         fastwebsockets) echo "$BIN/fastwebsockets_echo" ;;
         tokio-websockets) echo "$BIN/tokio_websockets_echo" ;;
         raw) echo "$BIN/raw_echo" ;;
-        *) echo "unknown server $1" >&2; return 1 ;;
+        *)
+            # Any other executable there by name: an experimental build to set against these.
+            [[ $1 != */* && -x $BIN/$1 ]] || { echo "unknown server $1" >&2; return 1; }
+            echo "$BIN/$1"
+            ;;
     esac
 }
 
