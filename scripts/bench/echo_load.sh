@@ -228,68 +228,7 @@ run_load() {
             done
         done
     done
-    python3 - "$samples" "$TICK" <<'EOF'
-import csv, math, statistics, sys
-rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
-tick_us = 1e6 / float(sys.argv[2])
-def size(b):
-    b = int(b)
-    return f"{b >> 20} MiB" if b >= 1 << 20 else f"{b >> 10} KiB" if b >= 1024 else f"{b} B"
-cells, servers = [], []
-for r in rows:
-    if (r["conns"], r["bytes"]) not in cells: cells.append((r["conns"], r["bytes"]))
-    if r["server"] not in servers: servers.append(r["server"])
-def med(xs): return statistics.median(xs) if xs else float("nan")
-print("| cell (conns × bytes) | server | msgs/s (median) | µs CPU/msg user | µs CPU/msg total | of user: µs unmasking | peak RSS MiB | msgs/s ÷ sansws-mio | user CPU/msg ÷ sansws-mio | runs |")
-print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-summary = {}
-for conns, nbytes in cells:
-    stats = {}
-    for s in servers:
-        rs = [r for r in rows if (r["conns"], r["bytes"], r["server"]) == (conns, nbytes, s)]
-        if not rs: continue
-        ok = [r for r in rs if int(r["total_msgs"]) > 0]
-        rate = med([float(r["msgs_per_sec"]) for r in rs])
-        def user_us(r, share="user_share"):
-            ticks = int(r["user_ticks"]) + int(r["sys_ticks"])
-            if r.get(share):  # perf's split of the exact total
-                return ticks * float(r[share]) * tick_us / int(r["total_msgs"])
-            return int(r["user_ticks"]) * tick_us / int(r["total_msgs"]) if share == "user_share" else float("nan")
-        user = med([user_us(r) for r in ok])
-        unmask = med([user_us(r, "mask_share") for r in ok])
-        total = med([(int(r["user_ticks"]) + int(r["sys_ticks"])) * tick_us / int(r["total_msgs"]) for r in ok])
-        hwm = max(int(r["hwm_kib"]) for r in rs) / 1024
-        stats[s] = (rate, user, total, hwm, len(rs), unmask)
-    summary[(conns, nbytes)] = stats
-    base = stats.get("sansws-mio")
-    for s, (rate, user, total, hwm, n, unmask) in stats.items():
-        rr = f"{rate / base[0]:.2f}" if base and base[0] else "–"
-        ur = f"{user / base[1]:.2f}" if base and base[1] else "–"
-        um = "–" if math.isnan(unmask) else f"{unmask:.2f}"
-        print(f"| {conns} × {size(nbytes)} | {s} | {rate:,.0f} | {user:.2f} | {total:.2f} | {um} | {hwm:.1f} | {rr} | {ur} | {n} |")
-
-# sansws-mio against the targets: the peers are the other libraries (not sansws-tokio, not
-# raw). The floor is what a server would cost that did only the raw echo's work plus the
-# unmasking sansws-mio did (measured in the same run, where the bytes lie after the kernel
-# copied them in): no WebSocket library can do less.
-peers = [s for s in servers if s not in ("sansws-mio", "sansws-tokio", "raw")]
-if "sansws-mio" in servers and peers:
-    print()
-    print("| cell | msgs/s ÷ best peer | msgs/s ÷ raw | user CPU ÷ lowest peer | total CPU ÷ lowest peer | floor (raw user + unmasking) ÷ lowest peer user |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for (conns, nbytes), stats in summary.items():
-        me = stats.get("sansws-mio")
-        them = [stats[p] for p in peers if p in stats]
-        if not me or not them: continue
-        best_rate = max(t[0] for t in them)
-        low_user = min(t[1] for t in them)
-        low_total = min(t[2] for t in them)
-        raw = stats.get("raw")
-        vs_raw = f"{me[0] / raw[0]:.2f}" if raw else "–"
-        my_unmask = 0 if math.isnan(me[5]) else me[5]
-        floor = f"{(raw[1] + my_unmask) / low_user:.2f}" if raw else "–"
-        print(f"| {conns} × {size(nbytes)} | {me[0] / best_rate:.2f} | {vs_raw} | {me[1] / low_user:.2f} | {me[2] / low_total:.2f} | {floor} |")
-EOF
+    python3 "$ROOT/scripts/bench/echo_summary.py" "$samples" "$TICK"
 }
 
 # --- syscalls per message -----------------------------------------------------------------
