@@ -69,7 +69,7 @@ label="${label//[^A-Za-z0-9]/_}"
 reports="$root/target/autobahn/$label"
 failed=0
 summary=()
-retried=""
+retried="" # what suite_with_retry ran again, for run's summary line
 
 run() {
   local name="$1"; shift

@@ -14,8 +14,8 @@ import math
 import statistics
 import sys
 
-# The peers are the other libraries: not sansws itself, not the raw echo.
-OURS = ("sansws-mio", "sansws-tokio", "raw")
+# The other libraries (an A/B copy of a sansws build, named after its file, is not one).
+PEERS = ("tungstenite", "fastwebsockets", "tokio-websockets")
 
 
 def size(nbytes):
@@ -108,7 +108,7 @@ def print_targets(runs):
     for (conns, nbytes), cell in runs.items():
         stats = medians(cell)
         me = stats.get("sansws-mio")
-        them = [v for s, v in stats.items() if s not in OURS]
+        them = [v for s, v in stats.items() if s in PEERS]
         if not me or not them:
             continue
         raw = stats.get("raw")
@@ -136,7 +136,7 @@ def print_rounds(runs):
     """The same ratios within each round, then their median and range over the rounds."""
     rows = []
     for (conns, nbytes), cell in runs.items():
-        if "sansws-mio" not in cell or not any(s not in OURS for s in cell):
+        if "sansws-mio" not in cell or not any(s in PEERS for s in cell):
             continue
         by_round = {}
         for server, rs in cell.items():
@@ -145,7 +145,7 @@ def print_rounds(runs):
         best, vs_raw, user, total = [], [], [], []
         for servers in by_round.values():
             me = servers.get("sansws-mio")
-            them = [r for s, r in servers.items() if s not in OURS and r.msgs > 0]
+            them = [r for s, r in servers.items() if s in PEERS and r.msgs > 0]
             if not me or not them or me.msgs == 0:
                 continue
             best.append(me.rate / max(t.rate for t in them))
