@@ -100,6 +100,17 @@ def print_servers(runs):
                   f"| {um} | {hwm:.1f} | {rr} | {ur} | {n} |")
 
 
+def print_table(head, rows):
+    """A markdown table after a blank line, first column left-aligned; nothing without rows."""
+    if not rows:
+        return
+    print()
+    print("| " + " | ".join(head) + " |")
+    print("|---|" + "---:|" * (len(head) - 1))
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
 def print_targets(runs):
     """sansws-mio against the targets, from the medians. The floor is what a server would
     cost that did only the raw echo's work plus the unmasking sansws-mio did (measured in
@@ -122,14 +133,9 @@ def print_targets(runs):
             ratio(me[2], min(t[2] for t in them)),
             ratio(raw[1] + unmask, low_user) if raw else "–",
         ))
-    if not rows:
-        return
-    print()
-    print("| cell | msgs/s ÷ best peer | msgs/s ÷ raw | user CPU ÷ lowest peer | total CPU ÷ lowest peer "
-          "| floor (raw user + unmasking) ÷ lowest peer user |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    print_table(("cell", "msgs/s ÷ best peer", "msgs/s ÷ raw", "user CPU ÷ lowest peer",
+                 "total CPU ÷ lowest peer", "floor (raw user + unmasking) ÷ lowest peer user"),
+                rows)
 
 
 def print_rounds(runs):
@@ -155,14 +161,8 @@ def print_rounds(runs):
                 vs_raw.append(me.rate / servers["raw"].rate)
         rows.append((f"{conns} × {size(nbytes)}", spread(best), spread(vs_raw), spread(user),
                      spread(total), str(len(user))))
-    if not rows:
-        return
-    print()
-    print("| cell | round by round: msgs/s ÷ best peer | msgs/s ÷ raw | user CPU ÷ lowest peer "
-          "| total CPU ÷ lowest peer | rounds |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    print_table(("cell", "round by round: msgs/s ÷ best peer", "msgs/s ÷ raw",
+                 "user CPU ÷ lowest peer", "total CPU ÷ lowest peer", "rounds"), rows)
 
 
 def main(path, ticks_per_second):
