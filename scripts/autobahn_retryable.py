@@ -19,7 +19,8 @@ import sys
 PASSING = {"OK", "INFORMATIONAL"}
 
 
-def main(reportdir):
+def retryable(reportdir):
+    """The cases to run again, or None if any case failed otherwise (or none failed)."""
     with open(os.path.join(reportdir, "index.json"), encoding="utf-8") as f:
         index = json.load(f)
     retry = []
@@ -34,9 +35,14 @@ def main(reportdir):
                 and case.get("wasCloseHandshakeTimeout") is True
             )
             if not harness_timeout:
-                return 1
+                return None
             retry.append(case_id)
-    if not retry:
+    return retry or None
+
+
+def main(reportdir):
+    retry = retryable(reportdir)
+    if retry is None:
         return 1
     print(",".join(retry))
     return 0

@@ -24,3 +24,5 @@ cargo test -p sansws --no-default-features
 cargo test -p sansws --no-default-features --features alloc
 # permessage-deflate without std: the miniz_oxide backend (the workspace run above has zlib-rs).
 cargo test -p sansws --no-default-features --features deflate
+# The rule scripts/autobahn.sh uses to run again cases Autobahn's own timer cut short.
+python3 scripts/autobahn_retryable_test.py
