@@ -5,8 +5,8 @@ any other case is not OK or INFORMATIONAL.
 
 Why: Autobahn|Python arms its 1 s closing-handshake timeout on txaio's batched timer, which
 truncates the deadline to a whole second (`int(now + delay)`). A close sent 0.3 ms before a
-second boundary therefore times out 0.3 ms later, whatever the peer does: about one case in
-a thousand, more on a loaded machine. Such a case (behaviour OK, close UNCLEAN with
+second boundary therefore times out 0.3 ms later, whatever the peer does (measured here: two
+cases in about 2,700, both while busy loops loaded the CPU). Such a case (behaviour OK, close UNCLEAN with
 `wasCloseHandshakeTimeout`) is worth a second run; any other failure is not.
 
 Usage: autobahn_retryable.py REPORTDIR
@@ -20,7 +20,15 @@ PASSING = {"OK", "INFORMATIONAL"}
 
 
 def retryable(reportdir):
-    """The cases to run again, or None if any case failed otherwise (or none failed)."""
+    """The cases to run again, or None if any case failed otherwise, none failed, or the
+    report cannot be read (a suite that wrote none failed for a reason of its own)."""
+    try:
+        return timer_only_failures(reportdir)
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def timer_only_failures(reportdir):
     with open(os.path.join(reportdir, "index.json"), encoding="utf-8") as f:
         index = json.load(f)
     retry = []

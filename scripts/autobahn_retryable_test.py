@@ -52,6 +52,13 @@ class Retryable(unittest.TestCase):
         folder = report(self, {"9.1.1": ("OK", "UNCLEAN", TIMER), "9.1.2": ("FAILED", "UNCLEAN", TIMER)})
         self.assertIsNone(retryable(folder))
 
+    def test_a_missing_or_broken_report_is_not(self):
+        folder = report(self, {"9.1.1": ("OK", "UNCLEAN", TIMER)})
+        os.remove(os.path.join(folder, "agent_case_9_1_1.json"))
+        self.assertIsNone(retryable(folder))
+        os.remove(os.path.join(folder, "index.json"))
+        self.assertIsNone(retryable(folder))
+
     def test_a_non_strict_behaviour_is_not(self):
         folder = report(self, {"3.2": ("NON-STRICT", "OK", TIMER)})
         self.assertIsNone(retryable(folder))
