@@ -26,3 +26,5 @@ cargo test -p sansws --no-default-features --features alloc
 cargo test -p sansws --no-default-features --features deflate
 # The rule scripts/autobahn.sh uses to run again cases Autobahn's own timer cut short.
 python3 scripts/autobahn_retryable_test.py
+# The statistics the echo load tables and verdicts are drawn with.
+python3 scripts/bench/echo_summary_test.py

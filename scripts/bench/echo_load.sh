@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Side-by-side echo load: the sansws echo servers (mio and tokio examples) against the peers'
-# (tokio-tungstenite, fastwebsockets, tokio-websockets) and a raw byte echo (the loop's limit),
-# all release builds, each cell of the matrix on a fresh server process, servers interleaved
+# (tokio-tungstenite, fastwebsockets, tokio-websockets), a raw byte echo (the loop's limit) and
+# raw-xor, the raw echo plus the one XOR pass over every byte that unmasking costs (the floor
+# under any WebSocket server's CPU where unmasking dominates), all release builds, each cell of the matrix on a fresh server process, servers interleaved
 # round by round. Prints markdown tables on stdout; raw samples go to $OUT.
 #
 #   bash scripts/bench/echo_load.sh                 # load matrix, 3 rounds
@@ -46,7 +47,7 @@ fi
 if [[ -n $CELLS_SPEC ]]; then
     IFS=, read -r -a CELLS <<<"$CELLS_SPEC"
 fi
-ALL_SERVERS="sansws-mio sansws-tokio tungstenite fastwebsockets tokio-websockets raw"
+ALL_SERVERS="sansws-mio sansws-tokio tungstenite fastwebsockets tokio-websockets raw raw-xor"
 read -r -a SERVER_LIST <<<"${SERVERS:-$ALL_SERVERS}"
 BIN="$ROOT/target/bench-bins"
 OUT=${OUT:-"$ROOT/target/bench-results/echo_load-$(date -u +%Y%m%dT%H%M%SZ)"}
@@ -95,13 +96,15 @@ if [[ ${NO_BUILD:-0} != 1 ]]; then
     done
 fi
 
-server_bin() {
+# The command that runs server $1, less its address.
+server_cmd() {
     case $1 in
         sansws-mio | sansws-tokio) echo "$BIN/$1" ;;
         tungstenite) echo "$BIN/tungstenite_echo" ;;
         fastwebsockets) echo "$BIN/fastwebsockets_echo" ;;
         tokio-websockets) echo "$BIN/tokio_websockets_echo" ;;
         raw) echo "$BIN/raw_echo" ;;
+        raw-xor) echo "$BIN/raw_echo xor" ;;
         *)
             # Any other executable there by name: an experimental build to set against these.
             [[ $1 != */* && -x $BIN/$1 ]] || { echo "unknown server $1" >&2; return 1; }
@@ -118,10 +121,11 @@ SERVER_PID=
 WRAP=()
 WRAP_PID=
 start_server() {
-    local bin
-    bin=$(server_bin "$1")
+    local cmd
+    read -r -a cmd <<<"$(server_cmd "$1")"
+    ((${#cmd[@]})) || return 1
     PORT=$((PORT + 1))
-    "${SERVER_PIN[@]}" "${WRAP[@]}" "$bin" "127.0.0.1:$PORT" >/dev/null 2>&1 &
+    "${SERVER_PIN[@]}" "${WRAP[@]}" "${cmd[@]}" "127.0.0.1:$PORT" >/dev/null 2>&1 &
     SERVER_PID=$!
     STARTED+=("$SERVER_PID")
     WRAP_PID=

@@ -1,7 +1,13 @@
 //! The limit of the echo loop: a mio server on one thread that answers the WebSocket upgrade
 //! by hand and then sends every byte back unchanged, with no framing at all (the load tool
 //! accepts its own masked frames as echoes). Whatever a WebSocket server adds is measured
-//! against this. `raw_echo ADDR`.
+//! against this. `raw_echo [xor] ADDR`.
+//!
+//! With `xor` it also XORs every byte it reads, in place and right after the read, with a key
+//! it cannot know is zero (so the bytes go back unchanged): the one pass over the payload
+//! that every WebSocket server must make to unmask it, done at its cheapest (in the buffer
+//! the kernel just wrote, by `sansws::frame::apply_mask`). That is the floor under any
+//! server's CPU per message where unmasking dominates, measured in the same run.
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
@@ -53,8 +59,9 @@ fn send(conn: &mut Conn, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-/// Reads and echoes until the socket is drained (edge-triggered).
-fn serve(conn: &mut Conn, buf: &mut [u8]) -> io::Result<Outcome> {
+/// Reads and echoes until the socket is drained (edge-triggered); XORs what it reads with
+/// `xor` first, if given.
+fn serve(conn: &mut Conn, buf: &mut [u8], xor: Option<[u8; 4]>) -> io::Result<Outcome> {
     loop {
         if !conn.backlog.is_empty() {
             let n = write_some(&mut conn.stream, &conn.backlog)?;
@@ -71,7 +78,12 @@ fn serve(conn: &mut Conn, buf: &mut [u8]) -> io::Result<Outcome> {
             Err(e) => return Err(e),
         };
         match conn.head.as_mut() {
-            None => send(conn, &buf[..n])?,
+            None => {
+                if let Some(key) = xor {
+                    sansws::frame::apply_mask(&mut buf[..n], key, 0);
+                }
+                send(conn, &buf[..n])?
+            }
             Some(head) => {
                 head.extend_from_slice(&buf[..n]);
                 if let Some(end) = find_head_end(head) {
@@ -95,9 +107,11 @@ fn serve(conn: &mut Conn, buf: &mut [u8]) -> io::Result<Outcome> {
 }
 
 fn main() -> io::Result<()> {
-    let addr = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:9006".into());
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let addr = args.iter().rfind(|a| *a != "xor");
+    let addr = addr.map_or("127.0.0.1:9006", String::as_str);
+    // Zero, but not to the compiler: the XOR is done, and changes nothing.
+    let xor = args.iter().any(|a| a == "xor").then(|| std::hint::black_box([0; 4]));
     let mut listener = TcpListener::bind(addr.parse().map_err(io::Error::other)?)?;
     let mut poll = Poll::new()?;
     poll.registry()
@@ -145,7 +159,7 @@ fn main() -> io::Result<()> {
             let Some(conn) = conns.get_mut(&token) else {
                 continue;
             };
-            if !matches!(serve(conn, &mut buf), Ok(Outcome::Open)) {
+            if !matches!(serve(conn, &mut buf, xor), Ok(Outcome::Open)) {
                 if let Some(mut conn) = conns.remove(&token) {
                     let _ = poll.registry().deregister(&mut conn.stream);
                 }
