@@ -111,7 +111,10 @@ fn main() -> io::Result<()> {
     let addr = args.iter().rfind(|a| *a != "xor");
     let addr = addr.map_or("127.0.0.1:9006", String::as_str);
     // Zero, but not to the compiler: the XOR is done, and changes nothing.
-    let xor = args.iter().any(|a| a == "xor").then(|| std::hint::black_box([0; 4]));
+    let xor = args
+        .iter()
+        .any(|a| a == "xor")
+        .then(|| std::hint::black_box([0; 4]));
     let mut listener = TcpListener::bind(addr.parse().map_err(io::Error::other)?)?;
     let mut poll = Poll::new()?;
     poll.registry()
