@@ -2,8 +2,9 @@
 # Side-by-side echo load: the sansws echo servers (mio and tokio examples) against the peers'
 # (tokio-tungstenite, fastwebsockets, tokio-websockets), a raw byte echo (the loop's limit) and
 # raw-xor, the raw echo plus the one XOR pass over every byte that unmasking costs (the floor
-# under any WebSocket server's CPU where unmasking dominates), all release builds, each cell of the matrix on a fresh server process, servers interleaved
-# round by round. Prints markdown tables on stdout; raw samples go to $OUT.
+# under any WebSocket server's CPU where unmasking dominates), all release builds, each cell
+# of the matrix on a fresh server process, servers interleaved round by round. Prints
+# markdown tables on stdout; raw samples go to $OUT.
 #
 #   bash scripts/bench/echo_load.sh                 # load matrix, 3 rounds
 #   QUICK=1 bash scripts/bench/echo_load.sh         # smoke test: 1 round, 2 s, 3 cells

@@ -87,7 +87,10 @@ fn serve(conn: &mut Conn, buf: &mut [u8], xor: Option<[u8; 4]>) -> io::Result<Ou
             Some(head) => {
                 head.extend_from_slice(&buf[..n]);
                 if let Some(end) = find_head_end(head) {
-                    let rest = head.split_off(end);
+                    let mut rest = head.split_off(end);
+                    if let Some(key) = xor {
+                        sansws::frame::apply_mask(&mut rest, key, 0);
+                    }
                     let answer =
                         upgrade_response(head).ok_or_else(|| io::Error::other("no key"))?;
                     conn.head = None;
