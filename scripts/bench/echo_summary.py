@@ -221,6 +221,18 @@ def round_ratios(cell):
     return out
 
 
+def target_verdicts(intervals):
+    """Per target, its verdict from the round-by-round intervals; where the user-CPU target
+    is not met, also the floor's (whether a server doing nothing but the echo and the
+    unmasking pass meets it)."""
+    out = {key: verdict(intervals[key], bound, up) for key, (_, bound, up) in TARGETS.items()}
+    if out["user"] != "met" and intervals.get("floor") is not None:
+        _, bound, up = TARGETS["user"]
+        floor = verdict(intervals["floor"], bound, up)
+        out["user"] += f"; the floor: {'missed too' if floor == 'missed' else floor}"
+    return out
+
+
 def print_rounds(runs):
     """The ratios within each round, as their median and its 95 % confidence interval over
     the rounds (the range when fewer than 6), then a verdict per target from them."""
@@ -234,12 +246,7 @@ def print_rounds(runs):
         rows.append((name, *(show(intervals[k]) for k in
                              ("best", "raw", "user", "total", "floor", "above_floor")),
                      str(len(ratios["user"]))))
-        row = [name] + [verdict(intervals[k], bound, up) for k, (_, bound, up) in TARGETS.items()]
-        if row[3] != "met" and intervals["floor"] is not None:
-            # Whether a server doing nothing but the echo and the unmasking pass meets it.
-            floor = verdict(intervals["floor"], 0.5, False)
-            row[3] += f"; the floor: {'missed too' if floor == 'missed' else floor}"
-        verdicts.append(row)
+        verdicts.append((name, *target_verdicts(intervals).values()))
     print_table(("cell", "round by round: msgs/s ÷ best peer", "msgs/s ÷ raw",
                  "user CPU ÷ lowest peer", "total CPU ÷ lowest peer",
                  "floor user CPU ÷ lowest peer", "user CPU ÷ floor", "rounds"), rows)

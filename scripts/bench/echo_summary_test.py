@@ -7,7 +7,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from echo_summary import Run, median_interval, round_ratios, verdict  # noqa: E402
+from echo_summary import Run, median_interval, round_ratios, target_verdicts, verdict  # noqa: E402
 
 
 def run(server, rnd, rate, user, total=10.0, msgs=1000):
@@ -51,6 +51,28 @@ class Verdict(unittest.TestCase):
 
     def test_no_interval_no_verdict(self):
         self.assertEqual(verdict(None, 0.5, False), "–")
+
+
+class TargetVerdicts(unittest.TestCase):
+    GOOD = {"best": (1.1, 1.05, 1.2, True), "raw": (1.0, 0.96, 1.1, True),
+            "total": (0.9, 0.8, 0.95, True)}
+
+    def test_a_met_user_target_says_nothing_of_the_floor(self):
+        out = target_verdicts(dict(self.GOOD, user=(0.4, 0.3, 0.45, True),
+                                   floor=(0.6, 0.55, 0.7, True)))
+        self.assertEqual(out, {"best": "met", "raw": "met", "user": "met", "total": "met"})
+
+    def test_a_missed_user_target_says_whether_the_floor_misses_too(self):
+        out = target_verdicts(dict(self.GOOD, user=(0.6, 0.55, 0.7, True),
+                                   floor=(0.58, 0.52, 0.66, True)))
+        self.assertEqual(out["user"], "missed; the floor: missed too")
+        out = target_verdicts(dict(self.GOOD, user=(0.5, 0.45, 0.55, True),
+                                   floor=(0.3, 0.25, 0.35, True)))
+        self.assertEqual(out["user"], "within noise; the floor: met")
+
+    def test_without_a_floor_only_the_verdict(self):
+        out = target_verdicts(dict(self.GOOD, user=(0.6, 0.55, 0.7, True), floor=None))
+        self.assertEqual(out["user"], "missed")
 
 
 class RoundRatios(unittest.TestCase):
