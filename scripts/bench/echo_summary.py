@@ -83,13 +83,6 @@ def ratio(a, b):
     return f"{a / b:.2f}" if b else "–"
 
 
-def spread(xs):
-    xs = [x for x in xs if not math.isnan(x)]
-    if not xs:
-        return "–"
-    return f"{med(xs):.2f} ({min(xs):.2f}–{max(xs):.2f})"
-
-
 def print_servers(runs):
     print("| cell (conns × bytes) | server | msgs/s (median) | µs CPU/msg user | µs CPU/msg total "
           "| of user: µs unmasking | peak RSS MiB | msgs/s ÷ sansws-mio | user CPU/msg ÷ sansws-mio "
@@ -147,6 +140,9 @@ def print_targets(runs):
                  "total CPU ÷ lowest peer", "floor user CPU ÷ lowest peer"), rows)
 
 
+# The ratios taken within each round, in the order the round-by-round table shows them.
+ROUND_RATIOS = ("best", "raw", "user", "total", "floor", "above_floor")
+
 # The targets, as (name, bound, whether higher is better) over the per-round ratios below.
 TARGETS = {
     "best": ("msgs/s ≥ best peer", 1.0, True),
@@ -201,7 +197,7 @@ def round_ratios(cell):
     for server, rs in cell.items():
         for r in rs:
             by_round.setdefault(r.round, {})[server] = r
-    out = {key: [] for key in ("best", "raw", "user", "total", "floor", "above_floor")}
+    out = {key: [] for key in ROUND_RATIOS}
     for servers in by_round.values():
         me = servers.get("sansws-mio")
         them = [r for s, r in servers.items() if s in PEERS and r.msgs > 0]
@@ -243,9 +239,7 @@ def print_rounds(runs):
         ratios = round_ratios(cell)
         intervals = {key: median_interval(xs) for key, xs in ratios.items()}
         name = f"{conns} × {size(nbytes)}"
-        rows.append((name, *(show(intervals[k]) for k in
-                             ("best", "raw", "user", "total", "floor", "above_floor")),
-                     str(len(ratios["user"]))))
+        rows.append((name, *(show(intervals[k]) for k in ROUND_RATIOS), str(len(ratios["user"]))))
         verdicts.append((name, *target_verdicts(intervals).values()))
     print_table(("cell", "round by round: msgs/s ÷ best peer", "msgs/s ÷ raw",
                  "user CPU ÷ lowest peer", "total CPU ÷ lowest peer",
