@@ -28,3 +28,5 @@ cargo test -p sansws --no-default-features --features deflate
 python3 scripts/autobahn_retryable_test.py
 # The statistics the echo load tables and verdicts are drawn with.
 python3 scripts/bench/echo_summary_test.py
+# The reading of callgrind dumps behind echo_callgrind.sh's code footprint (LINES=1).
+python3 scripts/bench/callgrind_lines_test.py

@@ -11,7 +11,8 @@
 # Needs valgrind and a release build of benches' `load` (target/release/load). Prints
 # `ir_total=… msgs=… ir_per_msg=…`; the callgrind output stays in $OUT (default: a temp dir)
 # for callgrind_annotate. CG_FLAGS adds callgrind options (e.g. --dump-instr=yes; with
-# --cache-sim=yes it also prints simulated D1 misses per message).
+# --cache-sim=yes it also prints simulated D1 misses per message). LINES=1 also prints the code
+# run for every message: its distinct cache lines and pages (callgrind_lines.py).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -24,7 +25,11 @@ LOAD=${LOAD:-$ROOT/target/release/load}
 # A port the kernel just handed out is free.
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
-valgrind --tool=callgrind ${CG_FLAGS:-} --callgrind-out-file="$OUT/callgrind.out" \
+CG_FLAGS=${CG_FLAGS:-}
+if [[ ${LINES:-0} == 1 ]]; then
+    CG_FLAGS="$CG_FLAGS --dump-instr=yes"
+fi
+valgrind --tool=callgrind $CG_FLAGS --callgrind-out-file="$OUT/callgrind.out" \
     "$SERVER" "127.0.0.1:$PORT" >"$OUT/server.log" 2>&1 &
 PID=$!
 trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true' EXIT
@@ -48,4 +53,8 @@ misses=$(awk -v m="$msgs" '
     /^summary:/ && ("D1mr" in col) {
         printf " d1_read_misses_per_msg=%.2f d1_write_misses_per_msg=%.2f", $col["D1mr"] / m, $col["D1mw"] / m
     }' "$dump")
-echo "ir_total=$ir msgs=$msgs ir_per_msg=$((ir / msgs))$misses dump=$dump"
+lines=
+if [[ ${LINES:-0} == 1 ]]; then
+    lines=" $(python3 "$ROOT/scripts/bench/callgrind_lines.py" "$dump" "$msgs" | tail -n 1)"
+fi
+echo "ir_total=$ir msgs=$msgs ir_per_msg=$((ir / msgs))$misses$lines dump=$dump"
