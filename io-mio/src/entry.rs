@@ -550,7 +550,7 @@ mod tests {
         );
     }
 
-    /// Echoed payloads of 1 KiB or more go out from the read buffer, never through the
+    /// Echoed payloads of 4 KiB or more go out from the read buffer, never through the
     /// output buffer, in order with the pongs and small messages around them.
     #[test]
     fn echoes_go_out_from_the_read_buffer_in_order() {

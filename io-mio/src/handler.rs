@@ -129,7 +129,7 @@ impl Conn<'_> {
     }
 
     /// Queues a message of `kind` (text must be UTF-8). A server does not copy a payload of
-    /// 1 KiB or more that lies where the loop received it (an echo, a relay, sent from inside
+    /// 4 KiB or more that lies where the loop received it (an echo, a relay, sent from inside
     /// the callback): it goes out from there with the rest of the output, before the loop
     /// reads again. A server's message of 64 KiB or more is written to the socket right away
     /// when nothing is queued, without being copied. Only what the socket does not take is

@@ -7,9 +7,9 @@
 //! keeps only the bytes it could not consume yet, so an idle connection holds no buffer. A
 //! large frame is the exception while it lasts: the rest of it is read straight into a
 //! buffer of its connection's own. What a server sends is not copied either when it can go
-//! out from where it lies: a payload of 1 KiB or more sent from the bytes just received (an
+//! out from where it lies: a payload of 4 KiB or more sent from the bytes just received (an
 //! echo, a relay) is written from the read buffer, with the rest of the output, in one
-//! vectored write, and a large message is written straight out. [`serve_sharded`] runs one
+//! write, and a large message is written straight out. [`serve_sharded`] runs one
 //! loop per core.
 //!
 //! With feature `deflate` (on by default) clients offer permessage-deflate (RFC 7692) and
