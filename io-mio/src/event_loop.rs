@@ -485,21 +485,8 @@ impl<H: Handler> EventLoop<H> {
             self.remove(index);
             return;
         }
-        let wants_write = entry.wants_write();
-        if wants_write != entry.writable_interest {
-            let interest = if wants_write {
-                Interest::READABLE | Interest::WRITABLE
-            } else {
-                Interest::READABLE
-            };
-            if self
-                .poll
-                .registry()
-                .reregister(&mut entry.stream, Token(index), interest)
-                .is_ok()
-            {
-                entry.writable_interest = wants_write;
-            }
+        if entry.wants_write() != entry.writable_interest {
+            follow_output(&self.poll, index, entry);
         }
         file_deadline(&mut self.timers, self.now, index, entry);
         self.trim_timers();
@@ -549,6 +536,10 @@ impl<H: Handler> EventLoop<H> {
         }
     }
 
+    // Once per connection: out of line, so `finish`, which runs after every event, stays
+    // small.
+    #[cold]
+    #[inline(never)]
     fn remove(&mut self, index: usize) {
         let Some(mut entry) = self.entries[index].take() else {
             return;
@@ -619,8 +610,29 @@ fn file_deadline(timers: &mut Timers, now: Instant, index: usize, entry: &mut En
     }
 }
 
+/// Asks for writable events while the entry has output the socket did not take, and stops
+/// once it is written. (Rare next to the events that change nothing: out of line.)
+#[cold]
+#[inline(never)]
+fn follow_output(poll: &Poll, index: usize, entry: &mut Entry) {
+    let wants_write = entry.wants_write();
+    let interest = if wants_write {
+        Interest::READABLE | Interest::WRITABLE
+    } else {
+        Interest::READABLE
+    };
+    if poll
+        .registry()
+        .reregister(&mut entry.stream, Token(index), interest)
+        .is_ok()
+    {
+        entry.writable_interest = wants_write;
+    }
+}
+
 /// The socket failed: the connection is over. Before the upgrade completed, `on_error` will
 /// say why (e.g. a refused connect).
+#[cold]
 fn broken(entry: &mut Entry, err: io::Error) {
     if !entry.opened && entry.error.is_none() {
         entry.error = Some(Error::Io(err));
