@@ -119,6 +119,12 @@ impl Assembly {
         }
     }
 
+    /// Whether the current frame is large: its later pieces may be read straight in.
+    #[inline]
+    pub(crate) fn is_large(&self) -> bool {
+        self.large
+    }
+
     /// Where to read the current frame's next bytes (at most `max`) when it is large and
     /// its message has received some payload already.
     #[inline]

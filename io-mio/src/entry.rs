@@ -147,8 +147,14 @@ impl Entry {
     pub(crate) fn linger(&mut self, now: Instant) {
         let finished = matches!(self.phase, Phase::Failed) || self.core.is_closed();
         if finished && self.wants_write() && self.linger_until.is_none() {
-            self.linger_until = Some(now + self.core.config().close_timeout);
+            self.start_linger(now);
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn start_linger(&mut self, now: Instant) {
+        self.linger_until = Some(now + self.core.config().close_timeout);
     }
 
     /// The next instant the loop must look at this entry: the core's deadline or the end of
@@ -332,25 +338,44 @@ impl Entry {
         n: usize,
         lent: &mut Lent<'_, H>,
     ) {
-        if self.tail.is_empty() {
-            let consumed = self.process(id, now, &mut read[..n], lent);
-            self.write_borrowed(&mut read[..n], lent.borrowed);
-            if consumed < n {
-                self.tail.extend_from_slice(&read[consumed..n]);
-            }
-            self.assembly.settle(read, true, lent.app.spare);
-        } else {
-            let mut tail = core::mem::take(&mut self.tail);
-            tail.extend_from_slice(&read[..n]);
-            let consumed = self.process(id, now, &mut tail, lent);
-            self.write_borrowed(&mut tail, lent.borrowed);
-            self.assembly.settle(&mut tail, false, lent.app.spare);
-            tail.drain(..consumed);
-            if tail.is_empty() {
-                tail = Vec::new();
-            }
-            self.tail = tail;
+        if !self.tail.is_empty() {
+            return self.receive_after_tail(id, now, &read[..n], lent);
         }
+        let consumed = self.process(id, now, &mut read[..n], lent);
+        self.write_borrowed(&mut read[..n], lent.borrowed);
+        if consumed < n {
+            self.keep_tail(&read[consumed..n]);
+        }
+        self.assembly.settle(read, true, lent.app.spare);
+    }
+
+    /// [`Entry::receive`] when bytes kept from before come first: the new ones join them.
+    /// (Out of line, as every path a small message does not take: the code a read runs
+    /// then lies together.)
+    #[inline(never)]
+    fn receive_after_tail<H: Handler>(
+        &mut self,
+        id: ConnId,
+        now: Instant,
+        read: &[u8],
+        lent: &mut Lent<'_, H>,
+    ) {
+        let mut tail = core::mem::take(&mut self.tail);
+        tail.extend_from_slice(read);
+        let consumed = self.process(id, now, &mut tail, lent);
+        self.write_borrowed(&mut tail, lent.borrowed);
+        self.assembly.settle(&mut tail, false, lent.app.spare);
+        tail.drain(..consumed);
+        if tail.is_empty() {
+            tail = Vec::new();
+        }
+        self.tail = tail;
+    }
+
+    /// Keeps the bytes a read left unconsumed (an incomplete frame) for the next one.
+    #[inline(never)]
+    fn keep_tail(&mut self, rest: &[u8]) {
+        self.tail.extend_from_slice(rest);
     }
 
     /// The message in the assembly is complete: hands it to the application.

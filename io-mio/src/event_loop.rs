@@ -412,34 +412,23 @@ impl<H: Handler> EventLoop<H> {
             // A large frame under way is read straight into the connection's own buffer, as
             // much of it as the room holds (the room grows with what the message received),
             // at most `DIRECT_READ_MAX` at a time.
-            let (read, asked) = match entry.assembly.room(DIRECT_READ_MAX, lent.app.spare) {
-                Some(room) => {
-                    let asked = room.len();
-                    (entry.stream.read(room).map(|n| (n, true)), asked)
+            if entry.assembly.is_large() {
+                match read_direct(entry, index, now, &mut lent) {
+                    Flow::Next => continue,
+                    Flow::Stop => return,
+                    Flow::Read => {}
                 }
-                None => {
-                    // Zeroed as far as reads go (a new buffer after a large frame took the
-                    // last one over may not be yet).
-                    if self.buf.len() < read_len {
-                        self.buf.resize(read_len, 0);
-                    }
-                    let read = entry.stream.read(&mut self.buf[..read_len]);
-                    (read.map(|n| (n, false)), read_len)
-                }
-            };
-            let (n, direct) = match read {
-                Ok((0, _)) => {
-                    entry.core.handle_eof();
-                    entry.dead = true;
-                    return;
-                }
-                Ok(read) => read,
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => return,
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                Err(err) => {
-                    broken(entry, err);
-                    return;
-                }
+            }
+            if self.buf.len() < read_len {
+                // A large frame took the last buffer over: zeroed as far as reads go.
+                grow(&mut self.buf, read_len);
+            }
+            let n = match entry.stream.read(&mut self.buf[..read_len]) {
+                Ok(n) if n > 0 => n,
+                failed => match read_failed(entry, failed) {
+                    Flow::Next => continue,
+                    _ => return,
+                },
             };
             let id = ConnId(index);
             // A connection with no output queued makes its output in the loop's buffer,
@@ -450,11 +439,7 @@ impl<H: Handler> EventLoop<H> {
             if staged {
                 core::mem::swap(&mut entry.out, &mut self.staged);
             }
-            if direct {
-                entry.process_direct(id, now, n, &mut lent);
-            } else {
-                entry.receive(id, now, &mut self.buf, n, &mut lent);
-            }
+            entry.receive(id, now, &mut self.buf, n, &mut lent);
             // Write as we go: a large burst of echoes should not pile up.
             if entry.wants_write() {
                 if let Err(err) = entry.flush() {
@@ -465,7 +450,7 @@ impl<H: Handler> EventLoop<H> {
             if staged && entry.out.is_empty() {
                 core::mem::swap(&mut entry.out, &mut self.staged);
             }
-            if n < asked && SHORT_IO_EXHAUSTS {
+            if n < read_len && SHORT_IO_EXHAUSTS {
                 return;
             }
         }
@@ -503,14 +488,21 @@ impl<H: Handler> EventLoop<H> {
 
     /// Drops stale deadlines once they outnumber the live ones well, so a busy connection
     /// whose deadline keeps moving cannot grow the heap without bound.
+    #[inline]
     fn trim_timers(&mut self) {
         if self.timers.len() > 4 * self.live + 1024 {
-            self.timers.retain(|Reverse((at, i, generation))| {
-                self.entries[*i]
-                    .as_ref()
-                    .is_some_and(|e| e.generation == *generation && e.timer_at == Some(*at))
-            });
+            self.drop_stale_timers();
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn drop_stale_timers(&mut self) {
+        self.timers.retain(|Reverse((at, i, generation))| {
+            self.entries[*i]
+                .as_ref()
+                .is_some_and(|e| e.generation == *generation && e.timer_at == Some(*at))
+        });
     }
 
     fn expire_timers(&mut self) {
@@ -605,9 +597,17 @@ fn file_deadline(timers: &mut Timers, now: Instant, index: usize, entry: &mut En
         return;
     };
     if entry.timer_at.is_none_or(|at| next < at) {
-        entry.timer_at = Some(next);
-        timers.push(Reverse((next, index, entry.generation)));
+        file_timer(timers, next, index, entry);
     }
+}
+
+/// Files `at` as the entry's deadline. (Out of line: a deadline moves earlier seldom, and
+/// `finish`, which runs after every event, stays small without the heap's code.)
+#[cold]
+#[inline(never)]
+fn file_timer(timers: &mut Timers, at: Instant, index: usize, entry: &mut Entry) {
+    entry.timer_at = Some(at);
+    timers.push(Reverse((at, index, entry.generation)));
 }
 
 /// Asks for writable events while the entry has output the socket did not take, and stops
@@ -628,6 +628,76 @@ fn follow_output(poll: &Poll, index: usize, entry: &mut Entry) {
     {
         entry.writable_interest = wants_write;
     }
+}
+
+/// What `read_all` does after a read handled out of line.
+enum Flow {
+    /// Read again.
+    Next,
+    /// The socket is drained, ended or failed.
+    Stop,
+    /// The large frame is over: read into the loop's buffer.
+    Read,
+}
+
+/// Reads the rest of a large frame straight into its connection's buffer and has it
+/// processed. (Out of line: a read here moves up to `DIRECT_READ_MAX` bytes, and small
+/// messages' reads stay compact without its code between theirs.)
+#[cold]
+#[inline(never)]
+fn read_direct<H: Handler>(
+    entry: &mut Entry,
+    index: usize,
+    now: Instant,
+    lent: &mut Lent<'_, H>,
+) -> Flow {
+    let Some(room) = entry.assembly.room(DIRECT_READ_MAX, lent.app.spare) else {
+        return Flow::Read;
+    };
+    let asked = room.len();
+    let n = match entry.stream.read(room) {
+        Ok(n) if n > 0 => n,
+        failed => return read_failed(entry, failed),
+    };
+    let id = ConnId(index);
+    entry.process_direct(id, now, n, lent);
+    if entry.wants_write() {
+        if let Err(err) = entry.flush() {
+            broken(entry, err);
+            return Flow::Stop;
+        }
+    }
+    if n < asked && SHORT_IO_EXHAUSTS {
+        return Flow::Stop;
+    }
+    Flow::Next
+}
+
+/// A read that returned no bytes: end of file, an interrupted call (read again), a drained
+/// socket or a failure.
+#[cold]
+#[inline(never)]
+fn read_failed(entry: &mut Entry, read: io::Result<usize>) -> Flow {
+    match read {
+        Err(err) if err.kind() == io::ErrorKind::Interrupted => Flow::Next,
+        Err(err) if err.kind() == io::ErrorKind::WouldBlock => Flow::Stop,
+        Err(err) => {
+            broken(entry, err);
+            Flow::Stop
+        }
+        Ok(_) => {
+            entry.core.handle_eof();
+            entry.dead = true;
+            Flow::Stop
+        }
+    }
+}
+
+/// Grows the loop's read buffer back to `len` after a large frame took it over.
+#[cold]
+#[inline(never)]
+fn grow(buf: &mut Vec<u8>, len: usize) {
+    buf.resize(len, 0);
 }
 
 /// The socket failed: the connection is over. Before the upgrade completed, `on_error` will

@@ -12,7 +12,8 @@
 # `ir_total=… msgs=… ir_per_msg=…`; the callgrind output stays in $OUT (default: a temp dir)
 # for callgrind_annotate. CG_FLAGS adds callgrind options (e.g. --dump-instr=yes; with
 # --cache-sim=yes it also prints simulated D1 misses per message). LINES=1 also prints the code
-# run for every message: its distinct cache lines and pages (callgrind_lines.py).
+# run for every message: its distinct cache lines and pages (callgrind_lines.py). SERVER_ARGS
+# go before the address (e.g. SERVER_ARGS=xor for the raw echo's floor).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -30,7 +31,7 @@ if [[ ${LINES:-0} == 1 ]]; then
     CG_FLAGS="$CG_FLAGS --dump-instr=yes"
 fi
 valgrind --tool=callgrind $CG_FLAGS --callgrind-out-file="$OUT/callgrind.out" \
-    "$SERVER" "127.0.0.1:$PORT" >"$OUT/server.log" 2>&1 &
+    "$SERVER" ${SERVER_ARGS:-} "127.0.0.1:$PORT" >"$OUT/server.log" 2>&1 &
 PID=$!
 trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true' EXIT
 for _ in $(seq 1 200); do

@@ -200,6 +200,13 @@ impl Connection {
                 }),
             });
         }
+        self.handle_read_general(buf)
+    }
+
+    /// [`Connection::handle_read`] for everything but a whole single-frame message. (Out of
+    /// line: the fast path's code then lies together.)
+    #[inline(never)]
+    fn handle_read_general<'a>(&mut self, buf: &'a mut [u8]) -> Result<Read<'a>, ProtocolError> {
         let step = self.read_step_general(buf, false)?;
         Ok(match step {
             Step::Need { consumed, .. } => Read {
