@@ -449,15 +449,17 @@ impl Entry {
         while self.out_pos < self.out.len() {
             let left = self.out.len() - self.out_pos;
             match self.stream.write(&self.out[self.out_pos..]) {
-                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) if n < left && SHORT_IO_EXHAUSTS => {
+                Ok(n) if n > 0 => {
                     self.out_pos += n;
-                    return Ok(());
+                    if n < left && SHORT_IO_EXHAUSTS {
+                        return Ok(());
+                    }
                 }
-                Ok(n) => self.out_pos += n,
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(()),
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(err) => return Err(err),
+                failed => match write_failed(failed) {
+                    Ok(true) => {}
+                    Ok(false) => return Ok(()),
+                    Err(err) => return Err(err),
+                },
             }
         }
         self.drained();
@@ -469,7 +471,7 @@ impl Entry {
         self.out_pos = 0;
         self.out.clear();
         if self.out.capacity() > KEEP_OUT {
-            self.out = Vec::new();
+            release(&mut self.out);
         }
     }
 
@@ -498,6 +500,27 @@ fn hand_over<H: Handler>(
     } else {
         app.handler.on_message(conn, message);
     }
+}
+
+/// A write that took no bytes: `Ok(true)` to write again (interrupted), `Ok(false)` when the
+/// socket is full, else the error (a write of 0 bytes is one). (Out of line, as every rare
+/// path of `flush`: its common one then lies together.)
+#[cold]
+#[inline(never)]
+fn write_failed(write: io::Result<usize>) -> io::Result<bool> {
+    match write {
+        Ok(_) => Err(io::ErrorKind::WriteZero.into()),
+        Err(err) if err.kind() == io::ErrorKind::WouldBlock => Ok(false),
+        Err(err) if err.kind() == io::ErrorKind::Interrupted => Ok(true),
+        Err(err) => Err(err),
+    }
+}
+
+/// Lets a large output buffer go.
+#[cold]
+#[inline(never)]
+fn release(out: &mut Vec<u8>) {
+    *out = Vec::new();
 }
 
 /// A message that fails to inflate is not delivered: the core failed the connection and

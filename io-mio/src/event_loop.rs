@@ -305,16 +305,7 @@ impl<H: Handler> EventLoop<H> {
                         self.read_all(index);
                     }
                     if writable {
-                        if let Some(entry) = self.entries.get_mut(index).and_then(Option::as_mut) {
-                            if let Err(err) = entry.flush() {
-                                broken(entry, err);
-                            } else if entry.read_paused && !entry.is_backlogged() {
-                                // Readiness is edge-triggered: what arrived meanwhile is
-                                // only seen by reading now.
-                                entry.read_paused = false;
-                                self.read_all(index);
-                            }
-                        }
+                        self.write_ready(index);
                     }
                     self.finish(index);
                 }
@@ -323,6 +314,24 @@ impl<H: Handler> EventLoop<H> {
         self.ready = ready;
         self.expire_timers();
         Ok(())
+    }
+
+    /// The socket takes output again: writes what is queued, and resumes reading if that
+    /// was paused for it. (Out of line: output mostly goes out at once, and a read's code
+    /// then lies together.)
+    #[inline(never)]
+    fn write_ready(&mut self, index: usize) {
+        let Some(entry) = self.entries.get_mut(index).and_then(Option::as_mut) else {
+            return;
+        };
+        if let Err(err) = entry.flush() {
+            broken(entry, err);
+        } else if entry.read_paused && !entry.is_backlogged() {
+            // Readiness is edge-triggered: what arrived meanwhile is only seen by reading
+            // now.
+            entry.read_paused = false;
+            self.read_all(index);
+        }
     }
 
     /// Reads the clock.
