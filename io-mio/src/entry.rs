@@ -4,7 +4,7 @@
 
 mod upgrade;
 
-use std::io::{self, Write};
+use std::io;
 
 use mio::net::TcpStream;
 use sansws::handshake::Key;
@@ -18,6 +18,7 @@ use crate::event_loop::Options;
 use crate::handler::{drain_control, Conn, ConnId, Handler, Message};
 use crate::output::write_through;
 use crate::readiness::SHORT_IO_EXHAUSTS;
+use crate::socket;
 use crate::spare::Spare;
 
 /// Output buffers larger than this are given back once drained.
@@ -444,11 +445,13 @@ impl Entry {
         }
     }
 
-    /// Writes queued output until it is all out or the socket is full.
+    /// Writes queued output until it is all out or the socket is full. (Always inlined: see
+    /// `EventLoop::read_all`.)
+    #[inline(always)]
     pub(crate) fn flush(&mut self) -> io::Result<()> {
         while self.out_pos < self.out.len() {
             let left = self.out.len() - self.out_pos;
-            match self.stream.write(&self.out[self.out_pos..]) {
+            match socket::send(&self.stream, &self.out[self.out_pos..]) {
                 Ok(n) if n > 0 => {
                     self.out_pos += n;
                     if n < left && SHORT_IO_EXHAUSTS {

@@ -46,6 +46,7 @@ mod handler;
 mod output;
 mod readiness;
 mod shard;
+mod socket;
 mod spare;
 #[cfg(test)]
 mod test_support;

@@ -2,11 +2,12 @@
 //! take: a large message sent by a server then goes out from where it lies (e.g. the message
 //! being echoed), without first being copied into the connection's output buffer.
 
-use std::io::{self, IoSlice, Write};
+use std::io::{self, IoSlice};
 
 use mio::net::TcpStream;
 
 use crate::readiness::SHORT_IO_EXHAUSTS;
+use crate::socket;
 
 /// Messages with at least this many payload bytes are written straight out. Smaller ones are
 /// queued, so a burst of them costs one write; above it the copy costs more than a write.
@@ -43,13 +44,13 @@ pub(crate) fn write_through(
 /// One write of `parts` in order; the bytes it took (0 if it took none or failed). One
 /// non-empty part goes with a plain write, which a socket serves more cheaply than a
 /// vectored one.
-pub(crate) fn write_once(mut stream: &TcpStream, parts: &[IoSlice<'_>]) -> usize {
+pub(crate) fn write_once(stream: &TcpStream, parts: &[IoSlice<'_>]) -> usize {
     loop {
         let written = match parts {
-            [one] => stream.write(one),
-            [first, second] if second.is_empty() => stream.write(first),
-            [first, second] if first.is_empty() => stream.write(second),
-            _ => stream.write_vectored(parts),
+            [one] => socket::send(stream, one),
+            [first, second] if second.is_empty() => socket::send(stream, first),
+            [first, second] if first.is_empty() => socket::send(stream, second),
+            _ => socket::send_vectored(stream, parts),
         };
         match written {
             Ok(n) => return n,
