@@ -152,6 +152,7 @@ impl Entry {
         }
     }
 
+    /// (Out of line: a connection starts lingering once, at its end.)
     #[cold]
     #[inline(never)]
     fn start_linger(&mut self, now: Instant) {

@@ -398,7 +398,8 @@ impl<H: Handler> EventLoop<H> {
     /// large frame, straight into the connection's message buffer). Inlined into the loop, as
     /// `Entry::flush` into it, so that after its syscalls the CPU goes on in the same frame:
     /// a return through a frame that was live across a syscall is mispredicted (see
-    /// [`crate::socket`]), and this alone took 7–15 % off the echo's user CPU.
+    /// [`crate::socket`]); in two A/B runs this alone took 6–11 % off the user CPU of the
+    /// 100 × 20 B echo.
     #[inline(always)]
     fn read_all(&mut self, index: usize) {
         let read_len = self.options.read_buffer_len.max(4096);
@@ -509,6 +510,7 @@ impl<H: Handler> EventLoop<H> {
         }
     }
 
+    /// (Out of line: `trim_timers` runs after every event, this seldom.)
     #[cold]
     #[inline(never)]
     fn drop_stale_timers(&mut self) {
@@ -650,7 +652,7 @@ enum Flow {
     Next,
     /// The socket is drained, ended or failed.
     Stop,
-    /// The large frame is over: read into the loop's buffer.
+    /// None of the large frame lies in the connection's buffer yet: read into the loop's.
     Read,
 }
 
