@@ -398,8 +398,7 @@ impl<H: Handler> EventLoop<H> {
     /// large frame, straight into the connection's message buffer). Inlined into the loop, as
     /// `Entry::flush` into it, so that after its syscalls the CPU goes on in the same frame:
     /// a return through a frame that was live across a syscall is mispredicted (see
-    /// [`crate::socket`]); in two A/B runs this alone took 6–11 % off the user CPU of the
-    /// 100 × 20 B echo.
+    /// [`crate::socket`]).
     #[inline(always)]
     fn read_all(&mut self, index: usize) {
         let read_len = self.options.read_buffer_len.max(4096);

@@ -1,19 +1,17 @@
 //! The socket calls every message makes: `recv`, and `send` or `sendmsg`, on a connection's
 //! socket.
 //!
-//! On Linux they are made inline (rustix's raw-syscall backend) rather than through std's
-//! `Read`/`Write` for mio's stream and libc's wrapper. The kernel's call chains for a TCP
-//! send or receive run deeper than the CPU's return-stack buffer, so after each syscall every
-//! `ret` back through a frame that was live before it is mispredicted; in the echo profile the
-//! instructions right after those returns held most of the event loop's user-space samples.
-//! Inline, the loop carries on in its own frame. Measured on the 100 × 20 B echo (30 rounds,
-//! against the build before): with `EventLoop::read_all` and `Entry::flush` inlined into the
-//! loop, user CPU per message was 0.89–0.94 of before; with these calls inline too, 0.64
-//! [0.62–0.68], and total CPU 0.83 (the kernel's time per message fell across the board,
-//! which the profile shows but does not explain). rustix makes them without `unsafe` in this
-//! crate. Both sends pass `MSG_NOSIGNAL` (std's `write` does too, its `write_vectored` cannot): a
-//! peer that went away yields `EPIPE`, never a `SIGPIPE` (a library cannot assume its
-//! program ignores that signal). Elsewhere the calls go through std.
+//! On Linux they are made inline (rustix's raw-syscall backend, without `unsafe` here)
+//! rather than through std's `Read`/`Write` for mio's stream and libc's wrapper. The
+//! kernel's call chains for a TCP send or receive run deeper than the CPU's return-stack
+//! buffer, so after each syscall every `ret` through a frame that was live across it is
+//! mispredicted; inline, the loop carries on in its own frame. On the 100 × 20 B echo this
+//! took user CPU per message to 0.64 of the build before, total CPU to 0.83
+//! (BENCHMARKS.md, session 10). Elsewhere the calls go through std.
+//!
+//! Both sends pass `MSG_NOSIGNAL` (std's `write` does too; its `write_vectored`, a `writev`,
+//! cannot): a peer that went away yields `EPIPE`, never a `SIGPIPE`, which a library cannot
+//! assume its program ignores.
 
 use std::io::{self, IoSlice};
 
