@@ -790,4 +790,51 @@ mod tests {
         assert_eq!(entry.out.capacity(), 0);
         assert!(lp.staged.capacity() >= 7);
     }
+
+    /// The loop wakes for its deadlines by itself. With nothing else to wake it and each
+    /// wait allowed 10 s, the keepalive ping due 50 ms after the upgrade goes out, and then,
+    /// unanswered, the close for the pong timeout 100 ms later (RFC 6455 §5.5.2, §7.4.1
+    /// 1011): each wait is timed for the earliest deadline, not for what the caller allows.
+    #[test]
+    fn deadlines_end_the_wait() {
+        let options = Options {
+            config: Config {
+                ping_interval: Some(Duration::from_millis(50)),
+                pong_timeout: Duration::from_millis(100),
+                ..Config::default()
+            },
+            ..Options::default()
+        };
+        let mut lp = EventLoop::new(Echo, options).expect("loop");
+        let (stream, mut peer) = crate::test_support::socket_pair();
+        lp.add_server(stream).expect("add");
+        peer.write_all(
+            b"GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        )
+        .expect("request");
+        let head = turn_until(&mut lp, &mut peer, |got| got.ends_with(b"\r\n\r\n"));
+        assert!(head.starts_with(b"HTTP/1.1 101"), "{head:?}");
+
+        let started = std::time::Instant::now();
+        let mut got = Vec::new();
+        // Ping (2 bytes + its payload), then close (2 bytes + code): at most a few turns.
+        for _ in 0..4 {
+            lp.turn(Some(Duration::from_secs(10))).expect("turn");
+            let mut buf = [0; 64];
+            match peer.read(&mut buf) {
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
+                Err(err) => panic!("read: {err}"),
+            }
+            if got.iter().any(|&b| b == 0x88) {
+                break;
+            }
+        }
+        let elapsed = started.elapsed();
+        assert_eq!(got.first(), Some(&0x89), "a ping first: {got:?}");
+        let ping_len = 2 + usize::from(got[1]);
+        assert_eq!(got[ping_len..], [0x88, 0x02, 0x03, 0xf3], "then close 1011");
+        assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
+    }
 }
