@@ -765,11 +765,8 @@ mod tests {
         got
     }
 
-    /// The echo of a connection with no output queued is made in the loop's buffer and
-    /// written from there: the connection is left holding no output buffer at all.
-    #[test]
-    fn output_written_at_once_leaves_the_connection_no_buffer() {
-        let mut lp = EventLoop::new(Echo, Options::default()).expect("loop");
+    /// A server connection of `lp`'s, upgraded; returns the peer's (nonblocking) socket.
+    fn upgraded(lp: &mut EventLoop<Echo>) -> std::net::TcpStream {
         let (stream, mut peer) = crate::test_support::socket_pair();
         lp.add_server(stream).expect("add");
         peer.write_all(
@@ -777,8 +774,17 @@ mod tests {
               Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
         )
         .expect("request");
-        let head = turn_until(&mut lp, &mut peer, |got| got.ends_with(b"\r\n\r\n"));
+        let head = turn_until(lp, &mut peer, |got| got.ends_with(b"\r\n\r\n"));
         assert!(head.starts_with(b"HTTP/1.1 101"), "{head:?}");
+        peer
+    }
+
+    /// The echo of a connection with no output queued is made in the loop's buffer and
+    /// written from there: the connection is left holding no output buffer at all.
+    #[test]
+    fn output_written_at_once_leaves_the_connection_no_buffer() {
+        let mut lp = EventLoop::new(Echo, Options::default()).expect("loop");
+        let mut peer = upgraded(&mut lp);
         // RFC 6455 §5.7: a masked "Hello" from a client; its echo is unmasked.
         peer.write_all(&[
             0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
@@ -806,15 +812,7 @@ mod tests {
             ..Options::default()
         };
         let mut lp = EventLoop::new(Echo, options).expect("loop");
-        let (stream, mut peer) = crate::test_support::socket_pair();
-        lp.add_server(stream).expect("add");
-        peer.write_all(
-            b"GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-        )
-        .expect("request");
-        let head = turn_until(&mut lp, &mut peer, |got| got.ends_with(b"\r\n\r\n"));
-        assert!(head.starts_with(b"HTTP/1.1 101"), "{head:?}");
+        let mut peer = upgraded(&mut lp);
 
         let started = std::time::Instant::now();
         let mut got = Vec::new();
