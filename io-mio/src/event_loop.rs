@@ -742,16 +742,28 @@ mod tests {
     }
 
     /// Turns the loop until what the peer read satisfies `done` (bounded: a few hundred
-    /// turns).
+    /// turns of at most 10 ms).
     fn turn_until(
         lp: &mut EventLoop<Echo>,
         peer: &mut std::net::TcpStream,
         done: impl Fn(&[u8]) -> bool,
     ) -> Vec<u8> {
+        turns_until(lp, peer, 500, Duration::from_millis(10), done)
+    }
+
+    /// Runs at most `turns` turns of the loop, each allowed to wait `max_wait`, until what
+    /// the peer read satisfies `done`.
+    fn turns_until(
+        lp: &mut EventLoop<Echo>,
+        peer: &mut std::net::TcpStream,
+        turns: usize,
+        max_wait: Duration,
+        done: impl Fn(&[u8]) -> bool,
+    ) -> Vec<u8> {
         peer.set_nonblocking(true).expect("nonblocking");
         let mut got = Vec::new();
-        for _ in 0..500 {
-            lp.turn(Some(Duration::from_millis(10))).expect("turn");
+        for _ in 0..turns {
+            lp.turn(Some(max_wait)).expect("turn");
             let mut buf = [0; 512];
             match peer.read(&mut buf) {
                 Ok(n) => got.extend_from_slice(&buf[..n]),
@@ -815,20 +827,10 @@ mod tests {
         let mut peer = upgraded(&mut lp);
 
         let started = std::time::Instant::now();
-        let mut got = Vec::new();
-        // Ping (2 bytes + its payload), then close (2 bytes + code): at most a few turns.
-        for _ in 0..4 {
-            lp.turn(Some(Duration::from_secs(10))).expect("turn");
-            let mut buf = [0; 64];
-            match peer.read(&mut buf) {
-                Ok(n) => got.extend_from_slice(&buf[..n]),
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
-                Err(err) => panic!("read: {err}"),
-            }
-            if got.len() >= 2 && got.len() >= 2 + usize::from(got[1]) + 4 {
-                break;
-            }
-        }
+        // Ping (2 bytes + its payload), then close (2 bytes + code): a few turns at most.
+        let got = turns_until(&mut lp, &mut peer, 4, Duration::from_secs(10), |got| {
+            got.len() >= 2 && got.len() >= 2 + usize::from(got[1]) + 4
+        });
         let elapsed = started.elapsed();
         assert_eq!(got.first(), Some(&0x89), "a ping first: {got:?}");
         let ping_len = 2 + usize::from(got[1]);
