@@ -80,35 +80,25 @@ mod tests {
         let err = recv(&stream, &mut buf).expect_err("nothing sent yet");
         assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
         peer.write_all(b"hello").expect("write");
-        let mut got = 0;
-        for _ in 0..1000 {
-            match recv(&stream, &mut buf) {
-                Ok(n) => {
-                    got = n;
-                    break;
-                }
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                    std::thread::sleep(std::time::Duration::from_millis(1));
-                }
-                Err(err) => panic!("recv: {err}"),
-            }
-        }
+        let got = recv_when_ready(&stream, &mut buf).unwrap_or(0);
         assert_eq!(&buf[..got], b"hello");
         drop(peer);
-        let mut ended = None;
+        let ended = recv_when_ready(&stream, &mut buf);
+        assert_eq!(ended, Some(0), "end of file reads as 0 bytes");
+    }
+
+    /// The first `recv` that does not say `WouldBlock` (polled for up to about a second).
+    fn recv_when_ready(stream: &TcpStream, buf: &mut [u8]) -> Option<usize> {
         for _ in 0..1000 {
-            match recv(&stream, &mut buf) {
-                Ok(n) => {
-                    ended = Some(n);
-                    break;
-                }
+            match recv(stream, buf) {
+                Ok(n) => return Some(n),
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
                     std::thread::sleep(std::time::Duration::from_millis(1));
                 }
                 Err(err) => panic!("recv: {err}"),
             }
         }
-        assert_eq!(ended, Some(0), "end of file reads as 0 bytes");
+        None
     }
 
     #[test]
