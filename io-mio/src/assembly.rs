@@ -150,6 +150,12 @@ impl Assembly {
         &mut self.buf[self.filled..end]
     }
 
+    /// Payload bytes of the current data frame that the core has not handed out yet.
+    #[inline]
+    pub(crate) fn frame_left(&self) -> u64 {
+        self.frame_left
+    }
+
     /// The `n` bytes just read into the room, for the core to unmask in place.
     pub(crate) fn received(&mut self, n: usize) -> &mut [u8] {
         &mut self.buf[self.filled..self.filled + n]

@@ -423,25 +423,30 @@ impl<H: Handler> EventLoop<H> {
                 entry.read_paused = true;
                 return;
             }
-            // A large frame under way is read straight into the connection's own buffer, as
-            // much of it as the room holds (the room grows with what the message received),
-            // at most `DIRECT_READ_MAX` at a time.
-            if entry.assembly.is_large() {
-                match read_direct(entry, index, now, &mut lent) {
-                    Flow::Next => continue,
-                    Flow::Stop => return,
-                    Flow::Read => {}
-                }
-            }
             if self.buf.len() < read_len {
                 // A large frame took the last buffer over: zeroed as far as reads go.
                 grow(&mut self.buf, read_len);
             }
-            let n = match socket::recv(&entry.stream, &mut self.buf[..read_len]) {
-                Ok(n) if n > 0 => n,
-                failed => match read_failed(entry, failed) {
+            // A large frame under way is read straight into the connection's own buffer, as
+            // much of it as the room holds (the room grows with what the message received),
+            // at most `DIRECT_READ_MAX` at a time; what follows its end lands in the loop's.
+            let mut after_frame = None;
+            if entry.assembly.is_large() {
+                match read_direct(entry, index, now, &mut lent, &mut self.buf[..read_len]) {
                     Flow::Next => continue,
-                    _ => return,
+                    Flow::Stop => return,
+                    Flow::Read => {}
+                    Flow::Received(n) => after_frame = Some(n),
+                }
+            }
+            let n = match after_frame {
+                Some(n) => n,
+                None => match socket::recv(&entry.stream, &mut self.buf[..read_len]) {
+                    Ok(n) if n > 0 => n,
+                    failed => match read_failed(entry, failed) {
+                        Flow::Next => continue,
+                        _ => return,
+                    },
                 },
             };
             let id = ConnId(index);
@@ -653,11 +658,19 @@ enum Flow {
     Stop,
     /// None of the large frame lies in the connection's buffer yet: read into the loop's.
     Read,
+    /// This many bytes past the large frame's end were read into the loop's buffer: process
+    /// them as a read there.
+    Received(usize),
 }
 
 /// Reads the rest of a large frame straight into its connection's buffer and has it
 /// processed. (Out of line: a read here moves up to `DIRECT_READ_MAX` bytes, and small
 /// messages' reads stay compact without its code between theirs.)
+///
+/// The read that can finish the frame goes on into `after` (the loop's buffer). Reading
+/// less than both hold then shows the socket empty, which saves the read that would only say
+/// `WouldBlock` after each large message; what lands in `after` is returned as
+/// [`Flow::Received`].
 #[cold]
 #[inline(never)]
 fn read_direct<H: Handler>(
@@ -665,15 +678,24 @@ fn read_direct<H: Handler>(
     index: usize,
     now: Instant,
     lent: &mut Lent<'_, H>,
+    after: &mut [u8],
 ) -> Flow {
+    let frame_left = entry.assembly.frame_left();
     let Some(room) = entry.assembly.room(DIRECT_READ_MAX, lent.app.spare) else {
         return Flow::Read;
     };
     let asked = room.len();
-    let n = match socket::recv(&entry.stream, room) {
+    let ends_frame = asked as u64 == frame_left;
+    let read = if ends_frame {
+        socket::recv_vectored(&entry.stream, room, after)
+    } else {
+        socket::recv(&entry.stream, room)
+    };
+    let total = match read {
         Ok(n) if n > 0 => n,
         failed => return read_failed(entry, failed),
     };
+    let n = total.min(asked);
     let id = ConnId(index);
     entry.process_direct(id, now, n, lent);
     if entry.wants_write() {
@@ -682,7 +704,10 @@ fn read_direct<H: Handler>(
             return Flow::Stop;
         }
     }
-    if n < asked && SHORT_IO_EXHAUSTS {
+    if total > asked {
+        return Flow::Received(total - asked);
+    }
+    if (n < asked || ends_frame) && SHORT_IO_EXHAUSTS {
         return Flow::Stop;
     }
     Flow::Next
@@ -695,7 +720,11 @@ fn read_direct<H: Handler>(
 fn read_failed(entry: &mut Entry, read: io::Result<usize>) -> Flow {
     match read {
         Err(err) if err.kind() == io::ErrorKind::Interrupted => Flow::Next,
-        Err(err) if err.kind() == io::ErrorKind::WouldBlock => Flow::Stop,
+        Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+            #[cfg(test)]
+            tests::EMPTY_READS.with(|reads| reads.set(reads.get() + 1));
+            Flow::Stop
+        }
         Err(err) => {
             broken(entry, err);
             Flow::Stop
@@ -728,10 +757,18 @@ fn broken(entry: &mut Entry, err: io::Error) {
 
 #[cfg(test)]
 mod tests {
+    use std::cell::Cell;
     use std::io::{Read, Write};
+
+    use sansws::{Connection, MessageKind};
 
     use super::*;
     use crate::handler::{Conn, Message};
+
+    thread_local! {
+        /// Reads of this thread's loops that were answered `WouldBlock`.
+        pub(super) static EMPTY_READS: Cell<usize> = const { Cell::new(0) };
+    }
 
     struct Echo;
 
@@ -764,11 +801,14 @@ mod tests {
         let mut got = Vec::new();
         for _ in 0..turns {
             lp.turn(Some(max_wait)).expect("turn");
-            let mut buf = [0; 512];
-            match peer.read(&mut buf) {
-                Ok(n) => got.extend_from_slice(&buf[..n]),
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
-                Err(err) => panic!("read: {err}"),
+            let mut buf = [0; 16 * 1024];
+            loop {
+                match peer.read(&mut buf) {
+                    Ok(n) if n > 0 => got.extend_from_slice(&buf[..n]),
+                    Ok(_) => break,
+                    Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(err) => panic!("read: {err}"),
+                }
             }
             if done(&got) {
                 break;
@@ -807,6 +847,76 @@ mod tests {
         let entry = lp.entries[0].as_ref().expect("open");
         assert_eq!(entry.out.capacity(), 0);
         assert!(lp.staged.capacity() >= 7);
+    }
+
+    /// The read that ends a large frame offers the loop's buffer too. With nothing after the
+    /// frame, reading less than both hold shows the socket empty: no read is made only to be
+    /// told `WouldBlock`. What follows the frame in that read is processed, in order.
+    #[test]
+    fn the_read_that_ends_a_large_frame_shows_the_socket_empty() {
+        let mut lp = EventLoop::new(Echo, Options::default()).expect("loop");
+        let mut peer = upgraded(&mut lp);
+        let mut client = Connection::client(Config::default(), |key| key.fill(3), Instant::ZERO);
+        client.upgraded(Instant::ZERO);
+        let payload: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+        let mut large = Vec::new();
+        (client.send_to_vec(MessageKind::Binary, &payload, &mut large)).expect("encode");
+        let mut small = Vec::new();
+        (client.send_to_vec(MessageKind::Text, b"after", &mut small)).expect("encode");
+        // The server's frames: unmasked, a 64-bit length for the large one.
+        let mut large_echo = vec![0x82, 127, 0, 0, 0, 0, 0, 1, 0x86, 0xa0];
+        large_echo.extend_from_slice(&payload);
+        let small_echo: &[u8] = b"\x81\x05after";
+
+        // The frame's first 60,000 bytes, then the rest alone: the rest is read straight into
+        // the connection's buffer, and that read ends the frame.
+        let (head, rest) = large.split_at(60_000);
+        // What the frame still lacks once `head` is in: its header is 14 bytes (2, a 64-bit
+        // length, the key).
+        let left = (payload.len() + 14 - head.len()) as u64;
+        let echo = send_in_two(&mut lp, &mut peer, (head, left), rest, large_echo.len());
+        assert!(echo == large_echo, "the large echo");
+        assert_eq!(
+            EMPTY_READS.with(Cell::get),
+            0,
+            "no read only said WouldBlock"
+        );
+
+        // Again, with a small frame right after the rest, in the same write.
+        let rest = [rest, &small[..]].concat();
+        let len = large_echo.len() + small_echo.len();
+        let echo = send_in_two(&mut lp, &mut peer, (head, left), &rest, len);
+        assert_eq!(echo.len(), len);
+        assert!(echo[..large_echo.len()] == large_echo[..], "the large echo");
+        assert_eq!(&echo[large_echo.len()..], small_echo, "then the small one");
+    }
+
+    /// Writes `head`, turns `lp` until it has read all of it (its large frame then lacks
+    /// `left` bytes), writes `rest`, and returns the `len` bytes echoed. Only the reads of
+    /// `rest` count in [`EMPTY_READS`].
+    fn send_in_two(
+        lp: &mut EventLoop<Echo>,
+        peer: &mut std::net::TcpStream,
+        (head, left): (&[u8], u64),
+        rest: &[u8],
+        len: usize,
+    ) -> Vec<u8> {
+        peer.set_nonblocking(false).expect("blocking");
+        peer.write_all(head).expect("head");
+        let lacking = |lp: &EventLoop<Echo>| {
+            let entry = lp.entries[0].as_ref().expect("open");
+            entry.assembly.frame_left()
+        };
+        for _ in 0..500 {
+            if lacking(lp) == left {
+                break;
+            }
+            lp.turn(Some(Duration::from_millis(10))).expect("turn");
+        }
+        assert_eq!(lacking(lp), left, "the head was read");
+        EMPTY_READS.with(|reads| reads.set(0));
+        peer.write_all(rest).expect("rest");
+        turn_until(lp, peer, |got| got.len() >= len)
     }
 
     /// The loop wakes for its deadlines by itself. With nothing else to wake it and each

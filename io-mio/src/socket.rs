@@ -1,5 +1,5 @@
-//! The socket calls every message makes: `recv`, and `send` or `sendmsg`, on a connection's
-//! socket.
+//! The socket calls every message makes: `recv` (or `readv` at the end of a large frame), and
+//! `send` or `sendmsg`, on a connection's socket.
 //!
 //! On Linux they are made inline (rustix's raw-syscall backend, without `unsafe` here)
 //! rather than through std's `Read`/`Write` for mio's stream and libc's wrapper. The
@@ -13,7 +13,7 @@
 //! cannot): a peer that went away yields `EPIPE`, never a `SIGPIPE`, which a library cannot
 //! assume its program ignores.
 
-use std::io::{self, IoSlice};
+use std::io::{self, IoSlice, IoSliceMut};
 
 use mio::net::TcpStream;
 
@@ -23,6 +23,21 @@ use mio::net::TcpStream;
 pub(crate) fn recv(stream: &TcpStream, buf: &mut [u8]) -> io::Result<usize> {
     let (n, _) = rustix::net::recv(stream, buf, rustix::net::RecvFlags::empty())?;
     Ok(n)
+}
+
+/// Reads what the socket holds into `first`, then what does not fit there into `then`, as
+/// `Read::read_vectored` would.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[inline]
+pub(crate) fn recv_vectored(
+    stream: &TcpStream,
+    first: &mut [u8],
+    then: &mut [u8],
+) -> io::Result<usize> {
+    Ok(rustix::io::readv(
+        stream,
+        &mut [IoSliceMut::new(first), IoSliceMut::new(then)],
+    )?)
 }
 
 /// Writes as much of `bytes` as the socket takes, as `Write::write` would.
@@ -57,6 +72,19 @@ pub(crate) fn recv(mut stream: &TcpStream, buf: &mut [u8]) -> io::Result<usize> 
 
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 #[inline]
+pub(crate) fn recv_vectored(
+    mut stream: &TcpStream,
+    first: &mut [u8],
+    then: &mut [u8],
+) -> io::Result<usize> {
+    io::Read::read_vectored(
+        &mut stream,
+        &mut [IoSliceMut::new(first), IoSliceMut::new(then)],
+    )
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[inline]
 pub(crate) fn send(mut stream: &TcpStream, bytes: &[u8]) -> io::Result<usize> {
     io::Write::write(&mut stream, bytes)
 }
@@ -87,10 +115,28 @@ mod tests {
         assert_eq!(ended, Some(0), "end of file reads as 0 bytes");
     }
 
+    #[test]
+    fn a_vectored_read_fills_its_buffers_in_order() {
+        let (stream, mut peer) = crate::test_support::socket_pair();
+        peer.write_all(b"abcdefg").expect("write");
+        let (mut first, mut then) = ([0; 3], [0; 16]);
+        let got = poll_until_ready(|| recv_vectored(&stream, &mut first, &mut then));
+        assert_eq!(got, Some(7));
+        assert_eq!((&first, &then[..4]), (b"abc", &b"defg"[..]));
+        // Fewer bytes than both buffers hold: the socket is empty now.
+        let err = recv_vectored(&stream, &mut first, &mut then).expect_err("drained");
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+    }
+
     /// The first `recv` that does not say `WouldBlock` (polled for up to about a second).
     fn recv_when_ready(stream: &TcpStream, buf: &mut [u8]) -> Option<usize> {
+        poll_until_ready(|| recv(stream, buf))
+    }
+
+    /// The first result of `read` that is not `WouldBlock` (polled for up to about a second).
+    fn poll_until_ready(mut read: impl FnMut() -> io::Result<usize>) -> Option<usize> {
         for _ in 0..1000 {
-            match recv(stream, buf) {
+            match read() {
                 Ok(n) => return Some(n),
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
                     std::thread::sleep(std::time::Duration::from_millis(1));
