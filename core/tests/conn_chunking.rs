@@ -1,6 +1,7 @@
 //! The sans-IO property: however a byte stream is cut into reads, the connection reports the
 //! same messages and events and writes the same answers — through the no-alloc API (pieces
-//! reassembled) and the buffered API alike.
+//! reassembled; the bytes of frames under way also through `handle_payload`, as an adapter
+//! reading large frames straight into place hands them over) and the buffered API alike.
 //!
 //! A recorded client→server stream with every kind of frame is fed whole, cut at every single
 //! point, one byte at a time, and (for a short stream) cut at every pair of points. Inside the
@@ -92,6 +93,17 @@ fn no_alloc(stream: &[u8], cuts: &[usize]) -> (Vec<Got>, Vec<u8>) {
     (d.got, d.wire)
 }
 
+/// The no-alloc API fed `stream` cut at `cuts`, the bytes of frames under way through
+/// `handle_payload`: the pieces must be those `handle_read` hands out.
+fn no_alloc_direct(stream: &[u8], cuts: &[usize]) -> (Vec<Got>, Vec<u8>) {
+    let mut general = Driver::new(server(quiet()));
+    general.feed_split(T0, stream, cuts);
+    let mut direct = Driver::direct(server(quiet()));
+    direct.feed_split(T0, stream, cuts);
+    assert_eq!(direct.pieces, general.pieces, "pieces, cuts {cuts:?}");
+    (direct.got, direct.wire)
+}
+
 /// The buffered API fed `stream` cut at `cuts`, polling after every read.
 #[cfg(feature = "alloc")]
 fn buffered(stream: &[u8], cuts: &[usize]) -> (Vec<Got>, Vec<u8>) {
@@ -136,6 +148,9 @@ fn check(stream: &[u8], cuts: &[usize], expected: &[Got], answers: &[u8]) {
     let (got, wire) = no_alloc(stream, cuts);
     assert_eq!(got, expected, "no-alloc, cuts {cuts:?}");
     assert_eq!(wire, answers, "no-alloc answers, cuts {cuts:?}");
+    let (got, wire) = no_alloc_direct(stream, cuts);
+    assert_eq!(got, expected, "no-alloc direct, cuts {cuts:?}");
+    assert_eq!(wire, answers, "no-alloc direct answers, cuts {cuts:?}");
     #[cfg(feature = "alloc")]
     {
         let (got, wire) = buffered(stream, cuts);

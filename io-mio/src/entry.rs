@@ -297,7 +297,7 @@ impl Entry {
         n: usize,
         lent: &mut Lent<'_, H>,
     ) {
-        let read = self.core.handle_read(now, self.assembly.received(n));
+        let read = self.core.handle_payload(now, self.assembly.received(n));
         let (kept, ended) = match read {
             Ok(Read {
                 event:

@@ -7,7 +7,8 @@
 //! single-frame message becomes one contiguous slice. Either way UTF-8 fails fast.
 //!
 //! Most messages are one small frame that arrives whole: module `small` takes that case in
-//! one go, and hands everything else, errors included, to the general path untouched.
+//! one go, and hands everything else, errors included, to the general path untouched. Module
+//! `payload` takes the middle of a large frame that an adapter reads straight into place.
 
 use core::ops::Range;
 
@@ -21,6 +22,7 @@ use crate::status::Status;
 use crate::time::Instant;
 use crate::utf8::Utf8Validator;
 
+mod payload;
 mod small;
 
 use small::SmallMessage;
@@ -46,6 +48,22 @@ struct InFrame {
     offset: u64,
 }
 
+impl InFrame {
+    /// Unmasks `fresh`, this frame's next payload bytes, in place and validates them as part
+    /// of `message`.
+    #[inline(always)]
+    fn unmask(&mut self, message: &mut InMessage, fresh: &mut [u8]) -> Result<(), ProtocolError> {
+        if let Some(key) = self.mask {
+            apply_mask(fresh, key, (self.offset & 3) as usize);
+        }
+        self.offset += fresh.len() as u64;
+        if message.is_validated() {
+            message.utf8.feed(fresh)?;
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone)]
 struct InMessage {
     kind: MessageKind,
@@ -56,6 +74,15 @@ struct InMessage {
     /// RSV1 on its first frame: permessage-deflate (validated once inflated).
     compressed: bool,
     utf8: Utf8Validator,
+}
+
+impl InMessage {
+    /// Whether its payload is UTF-8 checked as it arrives: text, unless compressed (checked
+    /// once inflated).
+    #[inline(always)]
+    fn is_validated(&self) -> bool {
+        self.kind == MessageKind::Text && !self.compressed
+    }
 }
 
 /// Where a released piece of payload stands in its message, as bit flags in one byte. (As
@@ -368,15 +395,7 @@ impl Connection {
         };
         let available = buf.len() - start;
         let end = usize::try_from(frame.remaining).map_or(available, |r| r.min(available));
-        let fresh = &mut buf[start + frame.held..start + end];
-        if let Some(key) = frame.mask {
-            apply_mask(fresh, key, (frame.offset & 3) as usize);
-        }
-        frame.offset += fresh.len() as u64;
-        let validate = message.kind == MessageKind::Text && !message.compressed;
-        if validate {
-            message.utf8.feed(fresh)?;
-        }
+        frame.unmask(message, &mut buf[start + frame.held..start + end])?;
         frame.held = end;
 
         let complete = end as u64 == frame.remaining;
@@ -388,7 +407,7 @@ impl Connection {
             });
         }
         let last = complete && frame.fin;
-        if last && validate {
+        if last && message.is_validated() {
             message.utf8.finish()?;
         }
         let event = RawEvent::Message {

@@ -46,6 +46,9 @@ pub(crate) struct Driver {
     pub(crate) got: Vec<Got>,
     /// Everything `poll_transmit` wrote.
     pub(crate) wire: Vec<u8>,
+    /// Bytes of a frame under way go to `handle_payload`, at most the frame's rest at a time,
+    /// as an adapter reading a large frame straight into place hands them over.
+    direct: bool,
 }
 
 impl Driver {
@@ -57,16 +60,31 @@ impl Driver {
             pieces: Vec::new(),
             got: Vec::new(),
             wire: Vec::new(),
+            direct: false,
+        }
+    }
+
+    /// A driver that hands the bytes of a frame under way to `Connection::handle_payload`.
+    pub(crate) fn direct(conn: Connection) -> Self {
+        Driver {
+            direct: true,
+            ..Driver::new(conn)
         }
     }
 
     /// Appends `bytes` to the unconsumed input and runs the loop at `now`.
     pub(crate) fn feed(&mut self, now: Instant, bytes: &[u8]) {
         self.pending.extend_from_slice(bytes);
-        let mut start = 0;
+        let mut start: usize = 0;
         let total = self.pending.len();
         loop {
-            let result = self.conn.handle_read(now, &mut self.pending[start..]);
+            let remaining = usize::try_from(self.conn.frame_remaining()).unwrap_or(usize::MAX);
+            let result = if self.direct && remaining > 0 {
+                let end = total.min(start.saturating_add(remaining));
+                self.conn.handle_payload(now, &mut self.pending[start..end])
+            } else {
+                self.conn.handle_read(now, &mut self.pending[start..])
+            };
             let more = match result {
                 Ok(read) => {
                     assert!(start + read.consumed <= total, "consumed past the end");

@@ -57,17 +57,21 @@ pub(crate) fn assert_fails(role: Role, config: Config, bad: &[u8], expected: Pro
     assert_eq!(d.conn.send_text("x", &mut out), Err(SendError::Closed));
     assert_eq!(d.conn.poll_transmit(&mut out), Ok(0));
 
-    // No-alloc, one byte at a time: same verdict, still once.
-    let mut d = Driver::new(upgraded(role, config, T0));
-    for byte in &stream {
-        d.feed(T0, core::slice::from_ref(byte));
+    // No-alloc, one byte at a time, payload bytes also through `handle_payload`: same
+    // verdict, still once.
+    let drivers = [Driver::new, Driver::direct];
+    for (direct, driver) in drivers.into_iter().enumerate() {
+        let mut d = driver(upgraded(role, config, T0));
+        for byte in &stream {
+            d.feed(T0, core::slice::from_ref(byte));
+        }
+        assert_eq!(
+            d.got,
+            [Got::text("before"), Got::Error(expected)],
+            "{role:?} bytewise, direct {direct}"
+        );
+        assert_eq!(only_close(&d.wire), Some(code));
     }
-    assert_eq!(
-        d.got,
-        [Got::text("before"), Got::Error(expected)],
-        "{role:?} bytewise"
-    );
-    assert_eq!(only_close(&d.wire), Some(code));
 
     #[cfg(feature = "alloc")]
     assert_fails_buffered(role, config, &stream, expected);

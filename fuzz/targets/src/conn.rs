@@ -62,6 +62,10 @@ pub struct Setup {
     pub upgraded: bool,
     /// No-alloc API: the size of the caller's output buffer.
     pub out_cap: usize,
+    /// No-alloc API: bytes of a frame under way go to `handle_payload` (at most the frame's
+    /// rest at a time), as an adapter reading large frames straight into place hands them
+    /// over.
+    pub direct: bool,
 }
 
 const LIMITS: [u64; 8] = [0, 1, 125, 126, 1000, 0xFFFF, 0x1_0000, 16 << 20];
@@ -97,6 +101,7 @@ pub fn read_setup(u: &mut Unstructured<'_>) -> Setup {
         config,
         upgraded: flags & 1 == 0,
         out_cap,
+        direct: flags & 8 != 0,
     }
 }
 
@@ -226,6 +231,9 @@ pub fn encode_setup(setup: &Setup) -> Vec<u8> {
     }
     if c.ping_interval.is_some() {
         flags |= 4;
+    }
+    if setup.direct {
+        flags |= 8;
     }
     let mut out = vec![flags, index(c.max_frame_len), index(c.max_message_len)];
     out.extend_from_slice(&(c.max_send_frame_len.min(0xFFFF) as u16).to_be_bytes());
@@ -423,6 +431,8 @@ struct NoAlloc {
     expected: Expected,
     /// Set once closed and drained: no more output may appear.
     quiet: bool,
+    /// See [`Setup::direct`].
+    direct: bool,
 }
 
 impl NoAlloc {
@@ -440,6 +450,7 @@ impl NoAlloc {
             errors: 0,
             expected: Expected::default(),
             quiet: false,
+            direct: setup.direct,
         };
         for op in ops {
             if debug() {
@@ -591,7 +602,14 @@ impl NoAlloc {
         loop {
             budget = budget.checked_sub(1).expect("handle_read spins");
             let len = self.pending.len();
-            let read = match self.conn.handle_read(self.now, &mut self.pending) {
+            let remaining = usize::try_from(self.conn.frame_remaining()).unwrap_or(usize::MAX);
+            let read = if self.direct && remaining > 0 {
+                let end = len.min(remaining);
+                self.conn.handle_payload(self.now, &mut self.pending[..end])
+            } else {
+                self.conn.handle_read(self.now, &mut self.pending)
+            };
+            let read = match read {
                 Ok(read) => read,
                 Err(err) => {
                     assert!(!closed, "an error after closing");

@@ -63,6 +63,7 @@ fn setup(ping: Option<u64>) -> Setup {
         config,
         upgraded: true,
         out_cap: 4096,
+        direct: false,
     }
 }
 
@@ -150,6 +151,24 @@ pub fn conversations(masked: bool) -> Vec<(&'static str, Vec<u8>)> {
                     Op::SendBinary(vec![7; 3000]),
                     Op::Drain(10),
                     Op::SendBinary(vec![8; 3000]),
+                ],
+            ),
+        ),
+        (
+            "big-frames-read-direct",
+            conversation(
+                masked,
+                Setup {
+                    direct: true,
+                    ..setup(None)
+                },
+                &[
+                    Op::Recv(frames[4][..7].to_vec()),
+                    Op::Recv(frames[4][7..100].to_vec()),
+                    Op::Recv(frames[4][100..].to_vec()),
+                    Op::Recv(frames[5][..300].to_vec()),
+                    Op::Recv(frames[5][300..301].to_vec()),
+                    Op::Recv(frames[5][301..].to_vec()),
                 ],
             ),
         ),
