@@ -36,7 +36,9 @@
 //! 1. **Bytes in**: [`Connection::handle_read`] (no-alloc: the caller's buffer, payloads
 //!    unmasked in place and lent back in [`Event`]s) or [`conn::WebSocket::handle_read`] /
 //!    [`conn::WebSocket::read_buffer`] (buffered: whole messages as `Bytes`). End of stream is
-//!    [`Connection::handle_eof`].
+//!    [`Connection::handle_eof`]. An adapter that reads a large frame's payload straight into
+//!    a buffer of its own (sized by [`Connection::frame_remaining`]) may hand those bytes to
+//!    [`Connection::handle_payload`] instead: the same result, by a shorter path.
 //! 2. **Time in**: [`Connection::handle_timeout`] with the current [`Instant`] once the
 //!    instant from [`Connection::poll_timeout`] has passed (early calls are harmless; time
 //!    never goes backwards).
