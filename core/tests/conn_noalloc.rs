@@ -245,3 +245,18 @@ fn frame_remaining_follows_the_frame_being_received() {
     ));
     assert_eq!(conn.frame_remaining(), 0);
 }
+
+/// A connection that closed in the middle of a frame receives nothing more: no frame
+/// remains, so an adapter stops reading payload straight into place.
+#[test]
+fn frame_remaining_is_0_once_closed_mid_frame() {
+    let mut conn = server(quiet());
+    let mut frame = support::wire::client_frame(support::wire::BINARY, true, &[7; 1000]);
+    let header_len = frame.len() - 1000;
+    conn.handle_read(T0, &mut frame[..header_len + 300])
+        .unwrap();
+    assert_eq!(conn.frame_remaining(), 700);
+    conn.handle_eof();
+    assert!(conn.is_closed());
+    assert_eq!(conn.frame_remaining(), 0);
+}

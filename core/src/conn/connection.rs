@@ -230,6 +230,8 @@ impl Connection {
     fn finish(&mut self, cause: CloseCause) {
         self.state = State::Closed(cause);
         self.timers.stop_all();
+        // Nothing more is received: no frame or message is under way.
+        self.rx = Receiver::default();
     }
 }
 
