@@ -248,7 +248,7 @@ impl Connection {
     }
 
     /// Payload bytes of the data frame being received that have not been handed out yet (0
-    /// between frames). An adapter that reads a large frame straight into a buffer of its
+    /// between frames, and once the connection is closed). An adapter that reads a large frame straight into a buffer of its
     /// own sizes that buffer with this instead of decoding the header again.
     pub fn frame_remaining(&self) -> u64 {
         self.rx.frame.map_or(0, |frame| frame.remaining)

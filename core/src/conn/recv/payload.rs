@@ -6,7 +6,7 @@
 //! out, with no header to look for and none of the general path's other cases. Anything else,
 //! the read that ends the frame included, goes to [`Connection::handle_read`].
 
-use crate::conn::connection::{Connection, State};
+use crate::conn::connection::Connection;
 use crate::conn::event::Event;
 use crate::error::ProtocolError;
 use crate::time::Instant;
@@ -46,13 +46,13 @@ impl Connection {
     /// `None`, with `buf` untouched.
     #[inline(always)]
     fn read_frame_middle(&mut self, buf: &mut [u8]) -> Option<Result<Piece, ProtocolError>> {
-        let open = matches!(self.state, State::Open | State::CloseSent);
+        // A frame is under way only on a connection that receives (closing forgets it).
         let (Some(frame), Some(message)) = (&mut self.rx.frame, &mut self.rx.message) else {
             return None;
         };
         // The frame's end may end the message or be followed by the next header, and bytes
         // held (whole-frame mode) are the general path's.
-        if !open || buf.is_empty() || frame.held != 0 || buf.len() as u64 >= frame.remaining {
+        if buf.is_empty() || frame.held != 0 || buf.len() as u64 >= frame.remaining {
             return None;
         }
         if let Err(err) = frame.unmask(message, buf) {
